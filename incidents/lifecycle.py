@@ -1,0 +1,49 @@
+"""The incident state machine: what one check result does to a monitor's incidents.
+
+Runs inside the check transaction (the monitor row locked), so the result, the counters, the
+incident and the notification intents commit together or not at all.
+"""
+
+from django.db import IntegrityError, transaction
+
+from .models import Incident, IncidentEvent
+
+
+def apply_check(monitor, check) -> tuple[str, Incident] | None:
+    """Open or resolve an incident for this check; returns (event, incident) or None.
+
+    Opens when consecutive failures reach the threshold and none is open; resolves the open
+    one on the first success. Anything else (a blip below the threshold, more failures while
+    already open) changes nothing, which is what keeps flapping from storming.
+    """
+    from notifications.outbox import enqueue
+
+    if check.is_up:
+        incident = Incident.objects.open().filter(monitor=monitor).first()
+        if incident is None:
+            return None
+        incident.resolve(at=check.checked_at, check=check)
+        enqueue(incident, "incident.resolved")
+        return "incident.resolved", incident
+
+    if not monitor.is_failing or Incident.objects.open().filter(monitor=monitor).exists():
+        return None
+    try:
+        # A savepoint, so a lost race leaves the outer check transaction usable.
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                monitor=monitor,
+                opened_at=check.checked_at,
+                cause=check.error,
+                opening_check=check,
+            )
+    except IntegrityError:
+        return None
+    incident.events.create(
+        kind=IncidentEvent.Kind.OPENED,
+        at=check.checked_at,
+        check_result=check,
+        message=check.error,
+    )
+    enqueue(incident, "incident.opened")
+    return "incident.opened", incident

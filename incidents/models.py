@@ -1,0 +1,115 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class IncidentQuerySet(models.QuerySet):
+    def open(self) -> "IncidentQuerySet":
+        return self.filter(resolved_at__isnull=True)
+
+    def resolved(self) -> "IncidentQuerySet":
+        return self.filter(resolved_at__isnull=False)
+
+
+class Incident(models.Model):
+    monitor = models.ForeignKey(
+        "monitors.Monitor", on_delete=models.CASCADE, related_name="incidents"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    cause = models.CharField(max_length=500, help_text="The error of the check that opened it.")
+    opening_check = models.ForeignKey(
+        "monitors.CheckResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            # The database, not only the code, guarantees one open incident per monitor:
+            # two workers racing to open one get an IntegrityError, not two incidents.
+            models.UniqueConstraint(
+                fields=["monitor"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="one_open_incident_per_monitor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.monitor} down since {self.opened_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def duration(self) -> timedelta:
+        return (self.resolved_at or timezone.now()) - self.opened_at
+
+    def resolve(self, *, at, check=None) -> "IncidentEvent":
+        self.resolved_at = at
+        self.save(update_fields=["resolved_at"])
+        return self.events.create(
+            kind=IncidentEvent.Kind.RESOLVED,
+            at=at,
+            check_result=check,
+            message=f"Back up after {format_duration(self.duration)}.",
+        )
+
+    def acknowledge(self, user, *, at=None) -> "IncidentEvent | None":
+        """Idempotent: only the first acknowledgement is kept and logged."""
+        at = at or timezone.now()
+        updated = Incident.objects.filter(pk=self.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=at, acknowledged_by=user
+        )
+        if not updated:
+            return None
+        self.acknowledged_at, self.acknowledged_by = at, user
+        return self.events.create(
+            kind=IncidentEvent.Kind.ACKNOWLEDGED, at=at, message=f"Acknowledged by {user}."
+        )
+
+
+class IncidentEvent(models.Model):
+    """The incident's timeline: opened (with the failing check's error), acknowledged, resolved."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", "Opened"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+        RESOLVED = "resolved", "Resolved"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    message = models.CharField(max_length=500, blank=True)
+    check_result = models.ForeignKey(
+        "monitors.CheckResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+def format_duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    parts = [f"{days}d"] if days else []
+    if hours:
+        parts.append(f"{hours}h")
+    if minutes:
+        parts.append(f"{minutes}m")
+    if seconds or not parts:
+        parts.append(f"{seconds}s")
+    return " ".join(parts)

@@ -1,0 +1,66 @@
+"""One check, end to end: claim the monitor, probe it, record the result and its consequences."""
+
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import CheckResult, Monitor
+from .outcomes import Outcome, ProbeResult
+from .probe import HttpProbe
+
+logger = logging.getLogger(__name__)
+
+
+def probe_for(monitor: Monitor) -> HttpProbe:
+    # One executor per check kind; HTTP(S) is the only kind so far.
+    return HttpProbe(
+        allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS,
+        user_agent=settings.UPTIME_USER_AGENT,
+        max_body_bytes=settings.UPTIME_MAX_BODY_BYTES,
+        max_redirects=settings.UPTIME_MAX_REDIRECTS,
+    )
+
+
+def run_check(monitor_id: int, *, task_id: str | None = None, scheduled: bool = True,
+              on_time_limit: type[BaseException] | None = None) -> CheckResult | None:
+    """Check one monitor now. Returns the stored result, or None when this delivery stepped
+    aside: the monitor is gone or paused, another check holds the claim, or this message
+    was already processed (a redelivery after the result committed)."""
+    monitor = Monitor.objects.filter(pk=monitor_id).first()
+    if monitor is None or monitor.is_paused:
+        return None
+    if task_id and CheckResult.objects.filter(task_id=task_id).exists():
+        return None
+    if not monitor.claim_check(scheduled=scheduled):
+        logger.info("monitor %s: check already in flight or just done, skipped", monitor_id)
+        return None
+    try:
+        result = probe_for(monitor).run(monitor.check_spec())
+    except BaseException as exc:
+        if on_time_limit is None or not isinstance(exc, on_time_limit):
+            monitor.release_claim()
+            raise
+        result = ProbeResult(Outcome.TIMEOUT, "check exceeded its time limit")
+    return record_result(monitor_id, result, task_id=task_id)
+
+
+def record_result(monitor_id: int, result: ProbeResult, *, task_id: str | None = None
+                  ) -> CheckResult | None:
+    """Store the result, update the monitor, open or resolve an incident and write the
+    notification intents, all in one transaction."""
+    from incidents.lifecycle import apply_check
+
+    try:
+        with transaction.atomic():
+            monitor = Monitor.objects.select_for_update().filter(pk=monitor_id).first()
+            if monitor is None:
+                return None
+            check = monitor.record(result, checked_at=timezone.now(), task_id=task_id)
+            apply_check(monitor, check)
+    except IntegrityError:
+        # The same message's result is already stored (the unique task_id): a duplicate.
+        Monitor.objects.filter(pk=monitor_id).update(check_lease_until=None)
+        return None
+    return check

@@ -1,0 +1,255 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from uptime.budgets import CheckLimits
+
+from .outcomes import CheckSpec, Outcome, ProbeResult
+from .validators import validate_request_headers, validate_status_codes, validate_target_url
+
+
+def min_interval_validator(value: int) -> None:
+    # Read at validation time, not import time, so the setting can change per environment.
+    minimum = settings.UPTIME_MIN_INTERVAL_SECONDS
+    if value < minimum:
+        raise ValidationError(
+            "Checks may run at most every %(minimum)s seconds.", params={"minimum": minimum}
+        )
+
+
+def max_timeout_validator(value: int) -> None:
+    maximum = settings.UPTIME_MAX_TIMEOUT_SECONDS
+    if value > maximum:
+        raise ValidationError(
+            "The timeout may be at most %(maximum)s seconds.", params={"maximum": maximum}
+        )
+
+
+class Monitor(models.Model):
+    class Status(models.TextChoices):
+        UNKNOWN = "unknown", "Unknown"
+        UP = "up", "Up"
+        DOWN = "down", "Down"
+        PAUSED = "paused", "Paused"
+
+    class Method(models.TextChoices):
+        GET = "GET"
+        HEAD = "HEAD"
+        POST = "POST"
+        PUT = "PUT"
+        PATCH = "PATCH"
+        DELETE = "DELETE"
+        OPTIONS = "OPTIONS"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="monitors"
+    )
+    name = models.CharField(max_length=200)
+    url = models.CharField("URL", max_length=2000, validators=[validate_target_url])
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.GET)
+    expected_status_codes = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_status_codes],
+        help_text="A list such as [200, 204]. Empty means any 2xx status is up.",
+    )
+    request_headers = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_request_headers],
+        help_text="Extra request headers. Auth headers are dropped if a redirect leaves the host.",
+    )
+    timeout_seconds = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1), max_timeout_validator]
+    )
+    interval_seconds = models.PositiveIntegerField(
+        default=60, validators=[min_interval_validator, MaxValueValidator(7 * 24 * 3600)]
+    )
+    failure_threshold = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Consecutive failed checks before an incident opens.",
+    )
+    region = models.SlugField(
+        max_length=40,
+        blank=True,
+        help_text="Run checks on the workers of this region (queue checks.<region>). "
+        "Empty: the default checks queue.",
+    )
+    channels = models.ManyToManyField(
+        "notifications.NotificationChannel",
+        blank=True,
+        related_name="monitors",
+        help_text="Notify only these channels. Empty: all of the owner's enabled channels.",
+    )
+    is_paused = models.BooleanField(default=False)
+
+    # Current state, written only by Monitor.record() inside the check transaction.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNKNOWN)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_response_ms = models.PositiveIntegerField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    # A check in flight holds this lease; a second delivery of the same or the next check
+    # finds it taken and steps aside (see Monitor.claim_check).
+    check_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    periodic_task = models.OneToOneField(
+        PeriodicTask,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="monitor",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["owner", "status"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # --- validation and persistence -----------------------------------------------------
+
+    def clean(self) -> None:
+        super().clean()
+        if self.timeout_seconds and self.interval_seconds:
+            if self.timeout_seconds >= self.interval_seconds:
+                raise ValidationError(
+                    {"timeout_seconds": "The timeout must be shorter than the interval."}
+                )
+
+    def save(self, *args, **kwargs) -> None:
+        # The schedule is part of the monitor: both commit or neither does, whatever saved it.
+        with transaction.atomic():
+            if self.is_paused:
+                self.status = self.Status.PAUSED
+            elif self.status == self.Status.PAUSED:
+                self.status = self.Status.UNKNOWN
+            super().save(*args, **kwargs)
+            from .schedule import sync_schedule
+
+            sync_schedule(self)
+
+    def pause(self) -> None:
+        self.is_paused = True
+        self.save()
+
+    def resume(self) -> None:
+        self.is_paused = False
+        self.consecutive_failures = 0
+        self.save()
+
+    # --- checking -------------------------------------------------------------------------
+
+    @property
+    def check_queue(self) -> str:
+        return f"checks.{self.region}" if self.region else "checks"
+
+    @property
+    def limits(self) -> CheckLimits:
+        return settings.UPTIME_CHECK_BUDGET.limits_for(self.timeout_seconds)
+
+    def check_spec(self) -> CheckSpec:
+        return CheckSpec(
+            url=self.url,
+            method=self.method,
+            expected_status_codes=tuple(self.expected_status_codes or ()),
+            timeout_seconds=self.limits.request_deadline,
+            headers=tuple((self.request_headers or {}).items()),
+        )
+
+    def claim_check(self, *, scheduled: bool) -> bool:
+        """Compare-and-set the check lease; True if this caller may run the check now.
+
+        A scheduled check also steps aside when the last completed check is less than half
+        an interval old: that is a duplicate delivery (two beats, a broker redelivery), not
+        a new tick. A check-now request skips that test but still respects the lease.
+        """
+        now = timezone.now()
+        lease_free = models.Q(check_lease_until__isnull=True) | models.Q(
+            check_lease_until__lt=now
+        )
+        claim = Monitor.objects.filter(lease_free, pk=self.pk, is_paused=False)
+        if scheduled:
+            recent = now - timedelta(seconds=self.interval_seconds / 2)
+            claim = claim.filter(
+                models.Q(last_checked_at__isnull=True) | models.Q(last_checked_at__lte=recent)
+            )
+        lease_until = now + timedelta(seconds=self.limits.claim_lease)
+        claimed = claim.update(check_lease_until=lease_until) == 1
+        if claimed:
+            self.check_lease_until = lease_until
+        return claimed
+
+    def release_claim(self) -> None:
+        Monitor.objects.filter(pk=self.pk).update(check_lease_until=None)
+        self.check_lease_until = None
+
+    def record(self, result: ProbeResult, *, checked_at, task_id: str | None = None):
+        """Store one check's result and update current state. Call inside a transaction
+        holding this row's lock; returns the CheckResult row."""
+        check = CheckResult.objects.create(
+            monitor=self,
+            checked_at=checked_at,
+            outcome=result.outcome,
+            status_code=result.status_code,
+            response_ms=result.response_ms,
+            error="" if result.is_up else result.message[:500],
+            region=settings.UPTIME_REGION,
+            task_id=task_id,
+        )
+        self.last_checked_at = checked_at
+        self.last_response_ms = result.response_ms
+        if result.is_up:
+            self.consecutive_failures = 0
+            self.status = self.Status.UP
+        else:
+            self.consecutive_failures += 1
+            # Below the threshold the status stays what it was: one blip is not an outage.
+            if self.consecutive_failures >= self.failure_threshold:
+                self.status = self.Status.DOWN
+        self.check_lease_until = None
+        Monitor.objects.filter(pk=self.pk).update(
+            last_checked_at=self.last_checked_at,
+            last_response_ms=self.last_response_ms,
+            consecutive_failures=self.consecutive_failures,
+            status=self.status,
+            check_lease_until=None,
+        )
+        return check
+
+    @property
+    def is_failing(self) -> bool:
+        return self.consecutive_failures >= self.failure_threshold
+
+
+class CheckResult(models.Model):
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="checks")
+    checked_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=30, choices=Outcome.choices)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    region = models.CharField(max_length=40, blank=True)
+    # The Celery message id: a redelivered message carries the same id, and the unique
+    # constraint turns its second result into a no-op instead of a second observation.
+    task_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        indexes = [models.Index(fields=["monitor", "-checked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.monitor} {self.outcome} at {self.checked_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def is_up(self) -> bool:
+        return self.outcome == Outcome.OK

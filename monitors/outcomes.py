@@ -1,0 +1,44 @@
+"""What a single check can conclude, with no Django models involved."""
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", "OK"
+    WRONG_STATUS = "wrong_status", "Unexpected status code"
+    TIMEOUT = "timeout", "Timed out"
+    CONNECTION_REFUSED = "connection_refused", "Connection refused"
+    DNS_FAILURE = "dns_failure", "DNS lookup failed"
+    TLS_ERROR = "tls_error", "TLS error"
+    BODY_TOO_LARGE = "body_too_large", "Response body too large"
+    TOO_MANY_REDIRECTS = "too_many_redirects", "Too many redirects"
+    BLOCKED_ADDRESS = "blocked_address", "Target address not allowed"
+    INVALID_URL = "invalid_url", "Invalid URL"
+    CONNECTION_ERROR = "connection_error", "Connection error"
+    ERROR = "error", "Check error"
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """Everything a probe needs to know about one check, copied off the monitor."""
+
+    url: str
+    method: str = "GET"
+    # Empty means "any 2xx".
+    expected_status_codes: tuple[int, ...] = ()
+    timeout_seconds: float = 10
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    outcome: Outcome
+    message: str
+    status_code: int | None = None
+    response_ms: int | None = None
+
+    @property
+    def is_up(self) -> bool:
+        return self.outcome == Outcome.OK

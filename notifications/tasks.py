@@ -1,0 +1,25 @@
+from celery import shared_task
+
+from . import delivery
+
+
+@shared_task(
+    name="notifications.deliver",
+    bind=True,
+    queue="notifications",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
+    max_retries=None,  # attempts are counted on the Delivery row, not by Celery
+)
+def deliver(self, delivery_id: int) -> None:
+    retry_in = delivery.attempt(delivery_id)
+    if retry_in is not None:
+        raise self.retry(countdown=retry_in)
+
+
+@shared_task(name="notifications.sweep_outbox", queue="notifications", acks_late=True,
+             soft_time_limit=60, time_limit=90)
+def sweep_outbox() -> int:
+    return len(delivery.sweep())

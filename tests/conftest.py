@@ -1,0 +1,58 @@
+"""Real parts for the suite: Redis (embedded or REDIS_URL), loopback servers, personas."""
+
+import pytest
+import redis
+from django.conf import settings
+
+from tests.factories import UserFactory
+from tests.support.fixtures import *  # noqa: F403  (target servers: target, tls_target, tls_ca)
+from tests.support.receiver import WebhookReceiver
+from uptime import embedded_redis
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_server():
+    """The broker and channel layer the code under test really talks to."""
+    process = None
+    if settings.EMBEDDED_REDIS and not embedded_redis.is_running(settings.EMBEDDED_REDIS_SOCKET):
+        process = embedded_redis.start(settings.EMBEDDED_REDIS_SOCKET)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    # The test settings point at a Redis (database) of the suite's own; start it empty.
+    client.flushdb()
+    yield client
+    client.close()
+    if process is not None:
+        embedded_redis.stop(process)
+
+
+@pytest.fixture
+def queue_length(redis_server):
+    """How many messages wait in a Celery queue on the real broker."""
+
+    def length(queue: str) -> int:
+        return redis_server.llen(queue)
+
+    redis_server.delete("checks", "notifications")
+    return length
+
+
+@pytest.fixture
+def receiver():
+    server = WebhookReceiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob", is_staff=True)
+
+
+@pytest.fixture
+def charlie(db):
+    return UserFactory(username="charlie")

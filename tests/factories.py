@@ -1,0 +1,60 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from incidents.models import Incident
+from monitors.models import CheckResult, Monitor
+from monitors.outcomes import Outcome
+from notifications.models import NotificationChannel
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class MonitorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Monitor
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"API {n}")
+    url = "https://example.com/health"
+    interval_seconds = 60
+    timeout_seconds = 5
+    failure_threshold = 3
+
+
+class CheckResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CheckResult
+
+    monitor = factory.SubFactory(MonitorFactory)
+    checked_at = factory.LazyFunction(timezone.now)
+    outcome = Outcome.OK
+    status_code = 200
+    response_ms = 42
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    monitor = factory.SubFactory(MonitorFactory)
+    opened_at = factory.LazyFunction(timezone.now)
+    cause = "connection refused"
+
+
+class NotificationChannelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NotificationChannel
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"channel {n}")
+    kind = NotificationChannel.Kind.WEBHOOK
+    config = factory.LazyFunction(lambda: {"url": "http://127.0.0.1:9/hook"})

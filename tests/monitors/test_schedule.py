@@ -1,0 +1,181 @@
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
+
+from monitors.models import Monitor
+from monitors.schedule import CHECK_TASK, repair_schedules
+from tests.factories import MonitorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def check_tasks():
+    return PeriodicTask.objects.filter(task=CHECK_TASK)
+
+
+def test_it_creates_one_periodic_task_per_monitor():
+    monitor = MonitorFactory(interval_seconds=30, timeout_seconds=5)
+
+    task = PeriodicTask.objects.get()
+    assert monitor.periodic_task == task
+    assert task.task == CHECK_TASK
+    assert json.loads(task.args) == [monitor.pk]
+    assert task.queue == "checks"
+    assert (task.interval.every, task.interval.period) == (30, IntervalSchedule.SECONDS)
+    assert task.expire_seconds == 30
+    assert task.enabled
+    hard, soft = json.loads(task.headers)["timelimit"]
+    assert monitor.limits.request_deadline == 5 < soft < hard
+
+
+def test_editing_the_interval_updates_the_same_task():
+    monitor = MonitorFactory(interval_seconds=60)
+    task_id = monitor.periodic_task_id
+
+    monitor.interval_seconds = 120
+    monitor.save()
+
+    task = check_tasks().get()
+    assert task.pk == task_id
+    assert task.interval.every == 120
+    assert task.expire_seconds == 120
+
+
+def test_editing_tells_beat_that_schedules_changed():
+    monitor = MonitorFactory()
+    before = PeriodicTasks.last_change()
+
+    monitor.interval_seconds = 90
+    monitor.save()
+
+    assert PeriodicTasks.last_change() > before
+
+
+def test_pause_and_resume_toggle_the_task():
+    monitor = MonitorFactory()
+
+    monitor.pause()
+    assert not check_tasks().get().enabled
+    assert monitor.status == Monitor.Status.PAUSED
+
+    monitor.resume()
+    assert check_tasks().get().enabled
+    assert monitor.status == Monitor.Status.UNKNOWN
+
+
+def test_region_and_timeout_follow_into_the_task():
+    monitor = MonitorFactory(timeout_seconds=5)
+    first_limits = json.loads(monitor.periodic_task.headers)["timelimit"]
+
+    monitor.region = "eu-west"
+    monitor.timeout_seconds = 20
+    monitor.save()
+
+    task = check_tasks().get()
+    assert task.queue == "checks.eu-west"
+    assert json.loads(task.headers)["timelimit"][1] > first_limits[1]
+
+
+def test_deleting_a_monitor_deletes_its_task():
+    monitor = MonitorFactory()
+    monitor.delete()
+    assert not check_tasks().exists()
+
+
+def test_queryset_delete_also_deletes_tasks():
+    MonitorFactory.create_batch(3)
+    Monitor.objects.all().delete()
+    assert not check_tasks().exists()
+
+
+def test_a_rolled_back_save_leaves_no_task():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        MonitorFactory()
+        raise RuntimeError("the request failed after saving")
+
+    assert not Monitor.objects.exists()
+    assert not check_tasks().exists()
+
+
+def test_saving_twice_never_duplicates():
+    monitor = MonitorFactory()
+    for _ in range(3):
+        monitor.save()
+    assert check_tasks().count() == 1
+
+
+class TestRepair:
+    def test_it_reports_nothing_when_all_is_in_order(self):
+        MonitorFactory.create_batch(2)
+        assert repair_schedules() == []
+
+    def test_it_recreates_a_missing_task(self):
+        monitor = MonitorFactory()
+        PeriodicTask.objects.all().delete()  # SET_NULL clears the monitor's link
+
+        problems = repair_schedules()
+
+        assert len(problems) == 1 and "no schedule" in problems[0]
+        monitor.refresh_from_db()
+        assert monitor.periodic_task is not None
+        assert check_tasks().count() == 1
+
+    def test_it_fixes_a_task_edited_out_of_band(self):
+        monitor = MonitorFactory(interval_seconds=60)
+        PeriodicTask.objects.filter(pk=monitor.periodic_task_id).update(
+            enabled=False, queue="elsewhere"
+        )
+
+        problems = repair_schedules()
+
+        assert "out of date" in problems[0]
+        task = check_tasks().get()
+        assert task.enabled and task.queue == "checks"
+        assert repair_schedules() == []
+
+    def test_it_fixes_a_monitor_updated_with_queryset_update(self):
+        monitor = MonitorFactory(interval_seconds=60)
+        Monitor.objects.filter(pk=monitor.pk).update(interval_seconds=300)
+
+        problems = repair_schedules()
+
+        assert "interval" in problems[0]
+        assert check_tasks().get().interval.every == 300
+
+    def test_it_deletes_orphans(self):
+        monitor = MonitorFactory()
+        Monitor.objects.filter(pk=monitor.pk).update(periodic_task=None)
+        PeriodicTask.objects.create(
+            name="monitor-check:999999", task=CHECK_TASK,
+            interval=IntervalSchedule.objects.create(every=5, period="seconds"),
+        )
+
+        problems = repair_schedules()
+
+        assert any("no monitor, deleted" in line for line in problems)
+        assert check_tasks().count() == 1
+        monitor.refresh_from_db()
+        assert monitor.periodic_task == check_tasks().get()
+
+    def test_dry_run_changes_nothing(self):
+        monitor = MonitorFactory()
+        PeriodicTask.objects.filter(pk=monitor.periodic_task_id).update(enabled=False)
+
+        problems = repair_schedules(fix=False)
+
+        assert problems and problems[0].endswith("not fixed (dry run)")
+        assert not check_tasks().get().enabled
+
+    def test_the_command_reports_what_it_fixed(self, capsys):
+        monitor = MonitorFactory()
+        PeriodicTask.objects.filter(pk=monitor.periodic_task_id).update(enabled=False)
+
+        call_command("repair_schedules")
+        out = capsys.readouterr().out
+        assert f"monitor {monitor.pk}" in out and "1 problem(s) fixed" in out
+
+        call_command("repair_schedules")
+        assert "All monitor schedules are in order." in capsys.readouterr().out
