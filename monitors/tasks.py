@@ -8,7 +8,6 @@ from . import checking
 @shared_task(
     name="monitors.run_check",
     bind=True,
-    queue="checks",
     acks_late=True,
     reject_on_worker_lost=True,
     # Ceilings for the longest allowed timeout; each monitor's PeriodicTask sends tighter

@@ -6,7 +6,6 @@ from . import delivery
 @shared_task(
     name="notifications.deliver",
     bind=True,
-    queue="notifications",
     acks_late=True,
     reject_on_worker_lost=True,
     soft_time_limit=60,
@@ -19,7 +18,7 @@ def deliver(self, delivery_id: int) -> None:
         raise self.retry(countdown=retry_in)
 
 
-@shared_task(name="notifications.sweep_outbox", queue="notifications", acks_late=True,
+@shared_task(name="notifications.sweep_outbox", acks_late=True,
              soft_time_limit=60, time_limit=90)
 def sweep_outbox() -> int:
     return len(delivery.sweep())
