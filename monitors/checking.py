@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from uptime import live
+
 from .models import CheckResult, Monitor
 from .outcomes import Outcome, ProbeResult
 from .probe import HttpProbe
@@ -58,9 +60,29 @@ def record_result(monitor_id: int, result: ProbeResult, *, task_id: str | None =
             if monitor is None:
                 return None
             check = monitor.record(result, checked_at=timezone.now(), task_id=task_id)
-            apply_check(monitor, check)
+            transition = apply_check(monitor, check)
+            transaction.on_commit(lambda: publish_check(monitor, check, transition), robust=True)
     except IntegrityError:
         # The same message's result is already stored (the unique task_id): a duplicate.
         Monitor.objects.filter(pk=monitor_id).update(check_lease_until=None)
         return None
     return check
+
+
+def publish_check(monitor: Monitor, check: CheckResult, transition) -> None:
+    live.publish_monitor(monitor, "check", check={
+        "id": check.pk,
+        "checked_at": check.checked_at.isoformat(),
+        "outcome": check.outcome,
+        "status_code": check.status_code,
+        "response_ms": check.response_ms,
+        "error": check.error,
+    })
+    if transition is not None:
+        event, incident = transition
+        live.publish_monitor(monitor, event, incident={
+            "id": incident.pk,
+            "opened_at": incident.opened_at.isoformat(),
+            "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+            "cause": incident.cause,
+        })

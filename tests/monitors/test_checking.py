@@ -1,0 +1,133 @@
+import base64
+import json
+import threading
+
+import pytest
+from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
+
+from config.celery_app import app
+from incidents.models import Incident
+from monitors.checking import run_check
+from monitors.models import CheckResult, Monitor
+from monitors.tasks import check_now
+from tests.factories import MonitorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def monitor(target):
+    return MonitorFactory(url=target.url("/health"), timeout_seconds=2, failure_threshold=2)
+
+
+def test_a_good_check_is_recorded_and_marks_the_monitor_up(monitor):
+    result = run_check(monitor.pk)
+
+    assert result.outcome == "ok" and result.status_code == 200
+    assert result.region == "default"
+    monitor.refresh_from_db()
+    assert monitor.status == Monitor.Status.UP
+    assert monitor.last_checked_at == result.checked_at
+    assert monitor.last_response_ms == result.response_ms
+    assert monitor.check_lease_until is None
+
+
+def test_a_target_going_down_opens_an_incident_after_the_threshold(monitor, target):
+    run_check(monitor.pk, scheduled=False)
+    target.take_down()
+    first = run_check(monitor.pk, scheduled=False)
+    assert first.outcome == "connection_refused"
+    assert not Incident.objects.exists()
+
+    run_check(monitor.pk, scheduled=False)
+
+    incident = Incident.objects.get()
+    assert "refused" in incident.cause
+    target.bring_up()
+    run_check(monitor.pk, scheduled=False)
+    incident.refresh_from_db()
+    assert incident.resolved_at is not None
+
+
+def test_a_paused_or_deleted_monitor_is_not_checked(monitor, target):
+    monitor.pause()
+    assert run_check(monitor.pk) is None
+    monitor.delete()
+    assert run_check(monitor.pk) is None
+    assert target.requests_seen == []
+
+
+def test_a_check_in_flight_makes_a_second_delivery_step_aside(monitor, target):
+    assert monitor.claim_check(scheduled=False)
+    assert run_check(monitor.pk, scheduled=False) is None
+    assert target.requests_seen == []
+
+
+def test_a_duplicate_tick_right_after_a_check_steps_aside(monitor):
+    assert run_check(monitor.pk) is not None
+    assert run_check(monitor.pk) is None  # the same tick, delivered again
+    assert run_check(monitor.pk, scheduled=False) is not None  # "check now" still runs
+    assert CheckResult.objects.count() == 2
+
+
+def test_a_redelivered_message_is_not_checked_again(monitor, target):
+    run_check(monitor.pk, task_id="message-1", scheduled=False)
+    assert run_check(monitor.pk, task_id="message-1", scheduled=False) is None
+    assert len(target.requests_seen) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_racing_on_one_slow_target_check_it_once(target):
+    monitor = MonitorFactory(url=target.url("/"), timeout_seconds=5)
+    target.mode = "slow"
+    target.slow_seconds = 1.0
+    results = []
+
+    def worker():
+        from django.db import connection
+
+        results.append(run_check(monitor.pk))
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=15)
+
+    assert sorted(result is None for result in results) == [False, True]
+    assert CheckResult.objects.count() == 1
+    assert len(target.requests_seen) == 1
+
+
+def test_check_now_enqueues_with_the_monitors_own_limits(monitor, queue_length, redis_server):
+    check_now(monitor)
+
+    assert queue_length("checks") == 1
+    headers = json.loads(redis_server.lindex("checks", 0))["headers"]
+    limits = monitor.limits
+    assert headers["task"] == "monitors.run_check"
+    assert headers["timelimit"] == [limits.hard_time_limit, limits.soft_time_limit]
+    assert headers["expires"] is not None
+
+
+def test_beat_sends_the_monitors_task_with_its_limits_and_expiry(
+    monitor, queue_length, redis_server
+):
+    monitor.region = "eu-west"
+    monitor.save()
+    entry = ModelEntry(monitor.periodic_task, app=app)
+
+    DatabaseScheduler(app=app, lazy=True).apply_async(entry, advance=False)
+
+    assert queue_length("checks") == 0
+    message = json.loads(redis_server.lindex("checks.eu-west", 0))
+    redis_server.delete("checks.eu-west")
+    headers = message["headers"]
+    assert headers["task"] == "monitors.run_check"
+    assert headers["timelimit"] == [
+        monitor.limits.hard_time_limit, monitor.limits.soft_time_limit
+    ]
+    assert headers["expires"] is not None
+    args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
+    assert (args, kwargs) == ([monitor.pk], {})
