@@ -37,6 +37,8 @@ def start(socket_path: Path, *, timeout: float = 10.0) -> subprocess.Popen:
             "--logfile", str(socket_path.with_suffix(".log")),
         ],
         stdin=subprocess.DEVNULL,
+        # Its own session: Ctrl-C must not stop the broker before the workers that use it.
+        start_new_session=True,
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
