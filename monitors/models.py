@@ -118,14 +118,6 @@ class Monitor(models.Model):
 
     # --- validation and persistence -----------------------------------------------------
 
-    def clean(self) -> None:
-        super().clean()
-        if self.timeout_seconds and self.interval_seconds:
-            if self.timeout_seconds >= self.interval_seconds:
-                raise ValidationError(
-                    {"timeout_seconds": "The timeout must be shorter than the interval."}
-                )
-
     def save(self, *args, **kwargs) -> None:
         # The schedule is part of the monitor: both commit or neither does, whatever saved it.
         with transaction.atomic():
@@ -137,6 +129,14 @@ class Monitor(models.Model):
             from .schedule import sync_schedule
 
             sync_schedule(self)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.timeout_seconds and self.interval_seconds:
+            if self.timeout_seconds >= self.interval_seconds:
+                raise ValidationError(
+                    {"timeout_seconds": "The timeout must be shorter than the interval."}
+                )
 
     def pause(self) -> None:
         self.is_paused = True

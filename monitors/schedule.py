@@ -15,8 +15,12 @@ def task_name(monitor_id: int) -> str:
 
 def interval_schedule(seconds: int) -> IntervalSchedule:
     # get_or_create can meet duplicates made by hand in the admin; any of them will do.
-    schedule = IntervalSchedule.objects.filter(every=seconds, period=IntervalSchedule.SECONDS).first()
-    return schedule or IntervalSchedule.objects.create(every=seconds, period=IntervalSchedule.SECONDS)
+    schedule = IntervalSchedule.objects.filter(
+        every=seconds, period=IntervalSchedule.SECONDS
+    ).first()
+    return schedule or IntervalSchedule.objects.create(
+        every=seconds, period=IntervalSchedule.SECONDS
+    )
 
 
 def desired_fields(monitor) -> dict:

@@ -40,6 +40,8 @@ def validate_request_headers(value: object) -> None:
         raise ValidationError('Give headers as an object of strings, e.g. {"X-Api-Key": "..."}.')
     for name, header_value in value.items():
         if not name or any(c in name for c in " :\r\n") or any(c in header_value for c in "\r\n"):
-            raise ValidationError("Header %(name)r is not a valid HTTP header.", params={"name": name})
+            raise ValidationError(
+                "Header %(name)r is not a valid HTTP header.", params={"name": name}
+            )
     if len(value) > 30:
         raise ValidationError("At most 30 request headers.")

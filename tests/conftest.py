@@ -1,5 +1,8 @@
 """Real parts for the suite: Redis (embedded or REDIS_URL), loopback servers, personas."""
 
+import os
+import shutil
+
 import pytest
 import redis
 from django.conf import settings
@@ -8,6 +11,29 @@ from tests.factories import UserFactory
 from tests.support.fixtures import *  # noqa: F403  (target servers: target, tls_target, tls_ca)
 from tests.support.receiver import WebhookReceiver
 from uptime import embedded_redis
+
+
+def pytest_configure(config) -> None:
+    # Runs that were killed leave their folder behind; a folder whose process is gone is stale.
+    runs = settings.TEST_RUN_DIR.parent
+    for run in runs.glob("*") if runs.exists() else []:
+        if run.name.isdigit() and not _process_exists(int(run.name)):
+            shutil.rmtree(run, ignore_errors=True)
+    settings.TEST_RUN_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def pytest_unconfigure(config) -> None:
+    shutil.rmtree(settings.TEST_RUN_DIR, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture(scope="session", autouse=True)

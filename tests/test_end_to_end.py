@@ -33,12 +33,9 @@ def pipeline(tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(),
-        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "REDIS_URL": settings.REDIS_URL,
         "UPTIME_MIN_INTERVAL_SECONDS": "1",
     }
-    if settings.EMBEDDED_REDIS:
-        # The test settings derive the same socket from the same checkout.
-        env.pop("REDIS_URL")
     celery = [sys.executable, "-m", "celery", "-A", "config"]
     commands = {
         "worker": celery + ["worker", "-Q", "checks,notifications", "--concurrency", "2",
@@ -53,9 +50,9 @@ def pipeline(tmp_path):
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )))
     yield tmp_path
-    for _, log, process in processes:
+    for _, _, process in processes:
         process.terminate()
-    for name, log, process in processes:
+    for _, log, process in processes:
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:

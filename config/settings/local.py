@@ -1,6 +1,11 @@
 """Developer laptop: the embedded default that `make run` uses."""
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import STATIC_ROOT, env_bool
 
 DEBUG = env_bool("DEBUG", True)
+
+# WhiteNoise warns about a missing STATIC_ROOT; in dev it serves from the apps' static folders.
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)

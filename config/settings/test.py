@@ -1,7 +1,10 @@
 """The test suite: same real parts as local, tuned for speed and for loopback targets."""
 
+import os
+from pathlib import Path
+
 from .base import *  # noqa: F403
-from .base import DATABASES, EMBEDDED_REDIS, VAR_DIR, channel_layers, embedded_redis_socket
+from .base import DATABASES, EMBEDDED_REDIS, STATIC_ROOT, VAR_DIR, channel_layers
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -10,13 +13,19 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 UPTIME_ALLOW_PRIVATE_TARGETS = True
 UPTIME_NOTIFICATION_BACKOFF_SECONDS = 0
 
+# Each run gets its own database file and Redis socket, so two runs in one checkout (or a
+# `make run` beside them) never share state. tests/conftest.py removes it afterwards.
+TEST_RUN_DIR = VAR_DIR / "test-runs" / str(os.getpid())
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so that the end-to-end test's worker and beat processes share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_RUN_DIR / "test.sqlite3")}
 
 if EMBEDDED_REDIS:
-    # Its own socket, so the suite never touches the Redis of a `make run` in the same checkout.
-    EMBEDDED_REDIS_SOCKET = embedded_redis_socket("test-redis.sock")
+    EMBEDDED_REDIS_SOCKET = TEST_RUN_DIR / "redis.sock"
     REDIS_URL = f"unix://{EMBEDDED_REDIS_SOCKET}"
     CELERY_BROKER_URL = f"redis+socket://{EMBEDDED_REDIS_SOCKET}"
     CHANNEL_LAYERS = channel_layers(REDIS_URL)
+
+# WhiteNoise warns about a missing STATIC_ROOT; in dev and tests it serves from the apps.
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
