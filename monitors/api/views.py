@@ -1,0 +1,124 @@
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from kombu.exceptions import OperationalError as BrokerError
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from uptime.api.pagination import CursorPagination
+from uptime.api.schema import THROTTLED, MessageSerializer, error_response
+from uptime.api.scoping import OwnedObjectsMixin
+from uptime.api.throttles import ScopedThrottle
+
+from .. import stats, tasks
+from ..models import Monitor
+from .serializers import (
+    CheckFilterSerializer,
+    CheckResultSerializer,
+    MonitorSerializer,
+    UptimeReportSerializer,
+)
+
+# Actions that write the monitor row: they lock it first (see get_queryset).
+WRITES = {"update", "partial_update", "pause", "resume"}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your monitors"),
+    create=extend_schema(summary="Add a monitor (it starts checking at once)"),
+    destroy=extend_schema(summary="Delete a monitor, its schedule and its history"),
+)
+@extend_schema(tags=["monitors"])
+class MonitorViewSet(OwnedObjectsMixin, viewsets.ModelViewSet):
+    """URLs checked on a schedule. Creating, editing, pausing and deleting one takes effect on
+    the schedule at once."""
+
+    queryset = Monitor.objects.all()
+    serializer_class = MonitorSerializer
+    # Only the actions that name a scope are throttled (ScopedThrottle).
+    throttle_scope = None
+
+    def get_queryset(self):
+        monitors = super().get_queryset()
+        if self.action in WRITES:
+            # Monitor.save() writes every column, the check state too. Holding the row lock
+            # (which the check task also takes to record a result) from read to save keeps an
+            # edit from writing back a state that a check changed in between.
+            return monitors.select_for_update()
+        return monitors.prefetch_related("channels")
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().update(request, *args, **kwargs)
+
+    @extend_schema(request=None, responses=MonitorSerializer, summary="Pause checking")
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        with transaction.atomic():
+            monitor = self.get_object()
+            monitor.pause()
+        return Response(self.get_serializer(monitor).data)
+
+    @extend_schema(request=None, responses=MonitorSerializer, summary="Resume checking")
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        with transaction.atomic():
+            monitor = self.get_object()
+            monitor.resume()
+        return Response(self.get_serializer(monitor).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: OpenApiResponse(MessageSerializer, description="The check is queued."),
+            409: error_response("The monitor is paused."),
+            429: THROTTLED,
+            503: error_response("The queue could not be reached; try again."),
+        },
+        summary="Check once, now",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="check-now",
+        throttle_classes=[ScopedThrottle],
+        throttle_scope="check-now",
+    )
+    def check_now(self, request, pk=None):
+        monitor = self.get_object()
+        if monitor.is_paused:
+            return Response(
+                {"detail": "The monitor is paused: resume it to check it."},
+                status=status.HTTP_409_CONFLICT,
+            )
+        try:
+            tasks.check_now(monitor)
+        except BrokerError:
+            return Response(
+                {"detail": "The check could not be queued; try again shortly."},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        return Response({"detail": "A check is queued."}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        parameters=[CheckFilterSerializer],
+        responses=CheckResultSerializer(many=True),
+        summary="The monitor's check results, newest first",
+    )
+    @action(detail=True, methods=["get"], pagination_class=CursorPagination)
+    def checks(self, request, pk=None):
+        monitor = self.get_object()
+        filters = CheckFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        page = self.paginate_queryset(filters.apply(monitor.checks.all()))
+        return self.get_paginated_response(CheckResultSerializer(page, many=True).data)
+
+    @extend_schema(
+        responses=UptimeReportSerializer,
+        summary="Uptime and response times over 24 hours, 7 and 30 days",
+    )
+    @action(detail=True, methods=["get"])
+    def uptime(self, request, pk=None):
+        monitor = self.get_object()
+        report = {"monitor": monitor.pk, **stats.uptime_report(monitor)}
+        return Response(UptimeReportSerializer(report).data)
