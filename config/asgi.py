@@ -8,4 +8,10 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from uptime.routing import websocket_application  # noqa: E402
+
+application = ProtocolTypeRouter({
+    "http": django_asgi_app,
+    # Browsers (session), the admin (session) and the mobile app (API token): /ws/status/.
+    "websocket": websocket_application(),
+})

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from notifications.models import NotificationLog
 
-from .models import Incident, IncidentEvent
+from .models import Incident, IncidentEvent, format_duration
 
 
 class TimelineInline(admin.TabularInline):
@@ -24,11 +24,39 @@ class NotificationLogInline(admin.TabularInline):
     can_delete = False
 
 
+class StateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("open", "Open"),
+            ("unacknowledged", "Open, not acknowledged"),
+            ("acknowledged", "Acknowledged"),
+            ("resolved", "Resolved"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "open":
+                return queryset.open()
+            case "unacknowledged":
+                return queryset.open().filter(acknowledged_at__isnull=True)
+            case "acknowledged":
+                return queryset.filter(acknowledged_at__isnull=False)
+            case "resolved":
+                return queryset.resolved()
+        return queryset
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
-    list_display = ("monitor", "opened_at", "resolved_at", "duration_display", "acknowledged_at")
-    list_filter = (("resolved_at", admin.EmptyFieldListFilter), "monitor")
-    search_fields = ("monitor__name", "cause")
+    list_display = (
+        "monitor", "state", "opened_at", "resolved_at", "duration_display", "acknowledged_at",
+        "cause",
+    )
+    list_filter = (StateFilter, ("monitor", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("monitor__name", "monitor__url", "cause")
     date_hierarchy = "opened_at"
     list_select_related = ("monitor",)
     readonly_fields = (
@@ -38,18 +66,28 @@ class IncidentAdmin(admin.ModelAdmin):
     inlines = [TimelineInline, NotificationLogInline]
     actions = ["acknowledge"]
 
+    @admin.display(description="state")
+    def state(self, incident: Incident) -> str:
+        if not incident.is_open:
+            return "resolved"
+        return "acknowledged" if incident.acknowledged_at else "open"
+
     @admin.display(description="duration")
     def duration_display(self, incident: Incident) -> str:
-        from .models import format_duration
-
         return format_duration(incident.duration)
 
     @admin.action(description="Acknowledge selected incidents")
     def acknowledge(self, request, queryset):
         now = timezone.now()
-        done = sum(1 for incident in queryset if incident.acknowledge(request.user, at=now))
+        done = sum(
+            1 for incident in queryset.open() if incident.acknowledge(request.user, at=now)
+        )
         self.message_user(request, f"Acknowledged {done} incident(s).")
 
-    # Incidents come from checks; the timeline is history.
+    # Incidents come from checks and their timeline is history: they are read, acknowledged
+    # (the action above) and deleted with their monitor, never written by hand.
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -1,4 +1,7 @@
 from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from incidents.models import Incident
 
@@ -39,15 +42,16 @@ class IncidentsInline(admin.TabularInline):
 
 @admin.register(Monitor)
 class MonitorAdmin(admin.ModelAdmin):
+    # The live cells first: a long URL must not push them out of a narrow window.
     list_display = (
-        "name", "url", "status", "last_checked_at", "last_response_ms",
-        "consecutive_failures", "interval_seconds", "is_paused", "owner",
+        "name", "status_display", "last_check_display", "response_display",
+        "failures_display", "url", "interval_seconds", "owner",
     )
     list_filter = ("status", "is_paused", "region")
     search_fields = ("name", "url")
     autocomplete_fields = ()
     readonly_fields = (
-        "status", "last_checked_at", "last_response_ms", "consecutive_failures",
+        "status_display", "last_check_display", "response_display", "failures_display",
         "periodic_task", "created_at", "updated_at",
     )
     fieldsets = (
@@ -62,18 +66,63 @@ class MonitorAdmin(admin.ModelAdmin):
     inlines = [RecentChecksInline, IncidentsInline]
     actions = ["pause_monitors", "resume_monitors", "check_monitors_now"]
 
+    class Media:
+        # Opens /ws/status/ with the admin's session and keeps the cells below current.
+        js = ("uptime/live.js",)
+        css = {"all": ("uptime/status.css",)}
+
+    # The cells live.js updates: data-monitor-id and data-field are its hooks.
+    @admin.display(description="status", ordering="status")
+    def status_display(self, monitor: Monitor) -> str:
+        return format_html(
+            '<span class="status" data-monitor-id="{}" data-field="status" data-status="{}">'
+            '<i class="dot"></i><span class="status-label">{}</span></span>',
+            monitor.pk, monitor.status, monitor.get_status_display(),
+        )
+
+    @admin.display(description="last check", ordering="last_checked_at")
+    def last_check_display(self, monitor: Monitor) -> str:
+        checked_at = monitor.last_checked_at
+        return format_html(
+            '<time data-relative data-monitor-id="{}" data-field="last_checked_at" '
+            'datetime="{}">{}</time>',
+            monitor.pk,
+            checked_at.isoformat() if checked_at else "",
+            f"{timesince(checked_at)} ago" if checked_at else "never",
+        )
+
+    @admin.display(description="response", ordering="last_response_ms")
+    def response_display(self, monitor: Monitor) -> str:
+        response_ms = monitor.last_response_ms
+        return format_html(
+            '<span data-monitor-id="{}" data-field="last_response_ms">{}</span>',
+            monitor.pk,
+            f"{response_ms} ms" if response_ms is not None else "—",
+        )
+
+    @admin.display(description="failures in a row", ordering="consecutive_failures")
+    def failures_display(self, monitor: Monitor) -> str:
+        return format_html(
+            '<span data-monitor-id="{}" data-field="consecutive_failures">{}</span>',
+            monitor.pk, monitor.consecutive_failures,
+        )
+
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
 
+    # Locked from read to save, like every other writer: Monitor.save() writes the check state
+    # too, and must not write back a status that a check changed in between.
     @admin.action(description="Pause selected monitors")
+    @transaction.atomic
     def pause_monitors(self, request, queryset):
-        for monitor in queryset:
+        for monitor in queryset.select_for_update():
             monitor.pause()
         self.message_user(request, f"Paused {queryset.count()} monitor(s).", messages.SUCCESS)
 
     @admin.action(description="Resume selected monitors")
+    @transaction.atomic
     def resume_monitors(self, request, queryset):
-        for monitor in queryset:
+        for monitor in queryset.select_for_update():
             monitor.resume()
         self.message_user(request, f"Resumed {queryset.count()} monitor(s).", messages.SUCCESS)
 

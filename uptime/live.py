@@ -2,10 +2,27 @@
 
 Workers publish to the owner's group and to the operators' group through the channel layer
 (channels-redis on the broker's Redis, so a worker on another machine reaches the browsers).
-Publishing is best effort: a missing or broken channel layer is logged, never raised, so a
-dashboard problem can never fail or delay a check.
+Publishing is best effort: a missing or broken channel layer is logged, never raised, and a
+Redis that does not answer costs at most PUBLISH_TIMEOUT_SECONDS, so a dashboard problem can
+never fail a check or hold up a worker for long.
+
+Every event is {"type": ..., "monitor": monitor_state(...), ...}:
+
+    check                  a check result landed ("check": the result)
+    incident.opened        "incident": incident_state(...)
+    incident.acknowledged  "incident": incident_state(...)
+    incident.resolved      "incident": incident_state(...)
+    monitor.created        a dashboard adds the row
+    monitor.updated        edited (name, URL, schedule...)
+    monitor.paused
+    monitor.resumed
+    monitor.deleted        "monitor" holds only its id: the row is gone
+
+A client that connects (or reconnects) first gets {"type": "snapshot", "monitors": [...]}, one
+monitor_state() per visible monitor with its open incident; see uptime/consumers.py.
 """
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
@@ -14,6 +31,7 @@ from channels.layers import get_channel_layer
 logger = logging.getLogger(__name__)
 
 OPERATORS_GROUP = "status.operators"
+PUBLISH_TIMEOUT_SECONDS = 2.0
 
 
 def owner_group(user_id: int) -> str:
@@ -33,6 +51,36 @@ def monitor_state(monitor) -> dict:
     }
 
 
+def incident_state(incident) -> dict:
+    return {
+        "id": incident.pk,
+        "opened_at": incident.opened_at.isoformat(),
+        "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+        "acknowledged_at": (
+            incident.acknowledged_at.isoformat() if incident.acknowledged_at else None
+        ),
+        "cause": incident.cause,
+    }
+
+
+def snapshot(monitors) -> dict:
+    """The snapshot event for a queryset of monitors: each one's state and open incident."""
+    from incidents.models import Incident
+
+    monitors = list(monitors)
+    open_incidents = {
+        incident.monitor_id: incident
+        for incident in Incident.objects.open().filter(monitor__in=monitors)
+    }
+    states = []
+    for monitor in monitors:
+        incident = open_incidents.get(monitor.pk)
+        state = monitor_state(monitor)
+        state["open_incident"] = incident_state(incident) if incident else None
+        states.append(state)
+    return {"type": "snapshot", "monitors": states}
+
+
 def publish(owner_id: int, event: dict) -> None:
     """Send one event to the owner's dashboards and the operators'. Never raises."""
     try:
@@ -41,16 +89,20 @@ def publish(owner_id: int, event: dict) -> None:
             logger.warning("no channel layer configured; live event %s dropped", event["type"])
             return
         message = {"type": "status.event", "event": event}
-        send = async_to_sync(_send_both)
-        send(layer, owner_group(owner_id), message)
+        async_to_sync(_send_both)(layer, owner_group(owner_id), message)
     except Exception:  # the contract: publishing never fails a check
         logger.warning("could not publish live event %s", event.get("type"), exc_info=True)
 
 
 async def _send_both(layer, group: str, message: dict) -> None:
-    await layer.group_send(group, message)
-    await layer.group_send(OPERATORS_GROUP, message)
+    async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+        await layer.group_send(group, message)
+        await layer.group_send(OPERATORS_GROUP, message)
 
 
 def publish_monitor(monitor, kind: str, **extra) -> None:
     publish(monitor.owner_id, {"type": kind, "monitor": monitor_state(monitor), **extra})
+
+
+def publish_monitor_deleted(owner_id: int, monitor_id: int) -> None:
+    publish(owner_id, {"type": "monitor.deleted", "monitor": {"id": monitor_id}})

@@ -1,0 +1,57 @@
+"""The monitor admin: a changelist whose status cells update live, and its actions."""
+
+import pytest
+from django.utils import timezone
+
+from monitors.models import Monitor
+from tests.factories import MonitorFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/monitors/monitor/"
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "x"))
+    return client
+
+
+def test_the_changelist_cells_carry_the_hooks_live_js_updates(admin_client):
+    monitor = MonitorFactory(status="down", last_response_ms=250, last_checked_at=timezone.now())
+
+    html = admin_client.get(CHANGELIST).content.decode()
+
+    assert (f'data-monitor-id="{monitor.pk}" data-field="status" data-status="down"'
+            in html)
+    assert f'data-monitor-id="{monitor.pk}" data-field="last_response_ms">250 ms<' in html
+    assert f'data-monitor-id="{monitor.pk}" data-field="last_checked_at"' in html
+    assert "/static/uptime/live.js" in html and "/static/uptime/status.css" in html
+
+
+def test_a_monitor_never_checked_says_so(admin_client):
+    MonitorFactory()
+
+    html = admin_client.get(CHANGELIST).content.decode()
+
+    assert 'data-field="last_checked_at" datetime="">never</time>' in html
+    assert 'data-field="last_response_ms">—</span>' in html
+
+
+def test_the_change_page_shows_the_live_state_too(admin_client):
+    monitor = MonitorFactory(status="up")
+
+    html = admin_client.get(f"{CHANGELIST}{monitor.pk}/change/").content.decode()
+
+    assert f'data-monitor-id="{monitor.pk}" data-field="status" data-status="up"' in html
+
+
+def test_pause_and_resume_actions(admin_client):
+    monitors = [MonitorFactory(), MonitorFactory()]
+    ids = [monitor.pk for monitor in monitors]
+
+    admin_client.post(CHANGELIST, {"action": "pause_monitors", "_selected_action": ids})
+    assert set(Monitor.objects.values_list("status", flat=True)) == {"paused"}
+
+    admin_client.post(CHANGELIST, {"action": "resume_monitors", "_selected_action": ids})
+    assert not Monitor.objects.filter(is_paused=True).exists()

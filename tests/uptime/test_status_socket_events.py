@@ -1,0 +1,103 @@
+"""What /ws/status/ sends: a snapshot on connect, then every event about the monitors the user
+may see, published by the check pipeline through the real channel layer."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from monitors.checking import run_check
+from tests.factories import IncidentFactory, MonitorFactory
+from tests.uptime.conftest import browser_headers, next_event, status_socket, token_headers
+
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("close_worker_thread_connections"),
+]
+
+check_now = sync_to_async(run_check)
+
+
+@pytest.fixture
+def alices_monitor(alice, target):
+    return MonitorFactory(
+        owner=alice, name="alice api", url=target.url("/health"), failure_threshold=2
+    )
+
+
+@pytest.fixture
+def charlies_monitor(charlie):
+    return MonitorFactory(owner=charlie, name="charlie api")
+
+
+async def test_the_snapshot_has_the_users_monitors_and_their_open_incident(
+    alice, alices_monitor, charlies_monitor
+):
+    incident = await sync_to_async(IncidentFactory)(monitor=alices_monitor, cause="timed out")
+
+    async with status_socket(headers=await browser_headers(alice)) as socket:
+        snapshot = await socket.receive_json_from()
+
+    assert snapshot["type"] == "snapshot"
+    assert [monitor["name"] for monitor in snapshot["monitors"]] == ["alice api"]
+    state = snapshot["monitors"][0]
+    assert state["status"] == "unknown" and state["last_checked_at"] is None
+    assert state["open_incident"]["id"] == incident.pk
+    assert state["open_incident"]["cause"] == "timed out"
+
+
+async def test_staff_get_every_monitor_in_their_snapshot(bob, alices_monitor, charlies_monitor):
+    async with status_socket(headers=await browser_headers(bob)) as socket:
+        snapshot = await socket.receive_json_from()
+
+    assert {monitor["name"] for monitor in snapshot["monitors"]} == {"alice api", "charlie api"}
+
+
+async def test_a_check_reaches_its_owner_but_no_other_user(
+    alice, charlie, alices_monitor, charlies_monitor
+):
+    async with (
+        status_socket(headers=await browser_headers(alice)) as alices_socket,
+        status_socket(headers=await token_headers(charlie)) as charlies_socket,
+    ):
+        await alices_socket.receive_json_from()
+        await charlies_socket.receive_json_from()
+
+        await check_now(alices_monitor.pk, scheduled=False)
+
+        event = await next_event(alices_socket, "check")
+        assert event["monitor"]["id"] == alices_monitor.pk
+        assert event["monitor"]["status"] == "up"
+        assert event["check"]["outcome"] == "ok"
+        assert event["check"]["response_ms"] == event["monitor"]["last_response_ms"]
+        assert await charlies_socket.receive_nothing(timeout=0.5)
+
+
+async def test_staff_get_every_users_events_once(bob, alice, alices_monitor):
+    async with status_socket(headers=await browser_headers(bob)) as socket:
+        await socket.receive_json_from()
+
+        await check_now(alices_monitor.pk, scheduled=False)
+
+        event = await next_event(socket, "check")
+        assert event["monitor"]["id"] == alices_monitor.pk
+        assert await socket.receive_nothing(timeout=0.5)
+
+
+async def test_a_target_going_down_sends_the_down_state_and_the_incident(
+    alice, alices_monitor, target
+):
+    async with status_socket(headers=await token_headers(alice)) as socket:
+        await socket.receive_json_from()
+        target.take_down()
+
+        await check_now(alices_monitor.pk, scheduled=False)
+        first = await next_event(socket, "check")
+        await check_now(alices_monitor.pk, scheduled=False)
+        second = await next_event(socket, "check")
+        opened = await next_event(socket, "incident.opened")
+
+    assert first["check"]["outcome"] == "connection_refused"
+    assert first["monitor"]["status"] == "unknown"  # one failure is below the threshold
+    assert second["monitor"]["status"] == "down"
+    assert opened["monitor"]["status"] == "down"
+    assert "refused" in opened["incident"]["cause"]

@@ -1,0 +1,59 @@
+"""A monitor's page: its state, response-time chart, recent checks and incident timeline,
+visible to its owner and to staff only."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from monitors.outcomes import Outcome
+from tests.factories import CheckResultFactory, IncidentFactory, MonitorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def monitor(alice):
+    return MonitorFactory(owner=alice, name="alice api")
+
+
+def test_the_owner_sees_recent_checks_and_the_incident_timeline(client, alice, bob, monitor):
+    CheckResultFactory(monitor=monitor, response_ms=120)
+    CheckResultFactory(monitor=monitor, outcome=Outcome.CONNECTION_REFUSED, status_code=None,
+                       response_ms=None, error="connection refused by 203.0.113.9",
+                       checked_at=timezone.now() - timedelta(minutes=1))
+    incident = IncidentFactory(monitor=monitor, cause="connection refused by 203.0.113.9")
+    incident.events.create(kind="opened", at=incident.opened_at, message=incident.cause)
+    incident.acknowledge(bob)
+    client.force_login(alice)
+
+    response = client.get(f"/monitors/{monitor.pk}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "120 ms" in html
+    assert "Connection refused" in html
+    assert "connection refused by 203.0.113.9" in html
+    assert "Acknowledged by bob." in html
+    assert f'data-live-checks="{monitor.pk}"' in html
+
+
+def test_it_draws_the_response_time_chart(client, alice, monitor):
+    CheckResultFactory(monitor=monitor, response_ms=80)
+    client.force_login(alice)
+
+    html = client.get(f"/monitors/{monitor.pk}/").content.decode()
+
+    assert "<svg" in html and "<polyline" in html
+
+
+def test_another_user_gets_404(client, charlie, monitor):
+    client.force_login(charlie)
+
+    assert client.get(f"/monitors/{monitor.pk}/").status_code == 404
+
+
+def test_staff_see_any_monitor(client, bob, monitor):
+    client.force_login(bob)
+
+    assert client.get(f"/monitors/{monitor.pk}/").status_code == 200

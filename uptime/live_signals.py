@@ -1,0 +1,71 @@
+"""Publish the changes a check does not make: monitors created, edited, paused, resumed and
+deleted, and incidents acknowledged, whoever made them (admin, API, web, shell).
+
+Checks publish their own results and incident transitions (monitors/checking.py). These
+receivers publish only after the transaction commits, so a dashboard never shows a change that
+rolled back, and they build the event when the row is saved, so it shows that save's state.
+"""
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from incidents.models import IncidentEvent
+from monitors.models import Monitor
+
+from . import live
+
+
+def publish_on_commit(owner_id: int, event: dict) -> None:
+    transaction.on_commit(lambda: live.publish(owner_id, event), robust=True)
+
+
+@receiver(pre_save, sender=Monitor, dispatch_uid="live.remember_paused")
+def remember_paused(sender, instance: Monitor, raw: bool = False, **kwargs) -> None:
+    # The stored value, not the one the instance was loaded with: pause() on a stale instance
+    # of a monitor that is already paused is not a "paused" event.
+    if raw or instance._state.adding:
+        return
+    instance._live_was_paused = (
+        Monitor.objects.filter(pk=instance.pk).values_list("is_paused", flat=True).first()
+    )
+
+
+@receiver(post_save, sender=Monitor, dispatch_uid="live.publish_monitor_saved")
+def publish_monitor_saved(sender, instance: Monitor, created: bool, raw: bool = False,
+                          **kwargs) -> None:
+    if raw:
+        return
+    was_paused = getattr(instance, "_live_was_paused", None)
+    if created:
+        kind = "monitor.created"
+    elif was_paused is not None and was_paused != instance.is_paused:
+        kind = "monitor.paused" if instance.is_paused else "monitor.resumed"
+    else:
+        kind = "monitor.updated"
+    publish_on_commit(instance.owner_id, {"type": kind, "monitor": live.monitor_state(instance)})
+
+
+@receiver(post_delete, sender=Monitor, dispatch_uid="live.publish_monitor_deleted")
+def publish_monitor_deleted(sender, instance: Monitor, **kwargs) -> None:
+    # Django clears instance.pk after the delete, before the commit: capture it now.
+    owner_id, monitor_id = instance.owner_id, instance.pk
+    transaction.on_commit(
+        lambda: live.publish_monitor_deleted(owner_id, monitor_id), robust=True
+    )
+
+
+@receiver(post_save, sender=IncidentEvent, dispatch_uid="live.publish_acknowledged")
+def publish_acknowledged(sender, instance: IncidentEvent, created: bool, raw: bool = False,
+                         **kwargs) -> None:
+    # Opened and resolved are published by the check that caused them; only an
+    # acknowledgement happens outside a check.
+    if raw or not created or instance.kind != IncidentEvent.Kind.ACKNOWLEDGED:
+        return
+    incident = instance.incident
+    monitor = incident.monitor
+    publish_on_commit(monitor.owner_id, {
+        "type": "incident.acknowledged",
+        "monitor": live.monitor_state(monitor),
+        "incident": live.incident_state(incident),
+    })

@@ -1,0 +1,1 @@
+"""The web frontend: a live dashboard, monitor pages, monitor forms and the incident list."""

@@ -1,0 +1,220 @@
+"""Thin views over the models: every monitor and incident query starts from visible_monitors()
+or visible_incidents(), so another user's rows are simply not found (404, never 403)."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
+from kombu.exceptions import OperationalError as BrokerError
+
+from incidents.models import Incident
+from monitors import stats, tasks
+from monitors.models import Monitor
+from monitors.outcomes import Outcome
+from monitors.quota import ensure_monitor_quota
+from uptime.api.scoping import visible_to
+
+from .forms import MonitorForm
+from .history import HOURS, hourly_uptime, response_chart
+
+RECENT_CHECKS = 20
+
+
+def visible_monitors(user) -> QuerySet:
+    return visible_to(Monitor.objects.select_related("owner"), user)
+
+
+def visible_incidents(user) -> QuerySet:
+    return visible_to(Incident.objects.select_related("monitor"), user, "monitor__owner")
+
+
+class VisibleMonitorMixin(LoginRequiredMixin):
+    model = Monitor
+
+    def get_queryset(self) -> QuerySet:
+        return visible_monitors(self.request.user)
+
+
+class LockedMonitorMixin(VisibleMonitorMixin):
+    """For views that save the monitor: read it locked, in the transaction that saves it.
+
+    Monitor.save() writes every column, the check state too. Holding the row lock (which a
+    check also takes to record its result) from read to save keeps an edit from writing back
+    a status that a check changed in between.
+    """
+
+    def get_queryset(self) -> QuerySet:
+        monitors = super().get_queryset()
+        return monitors.select_for_update() if self.request.method == "POST" else monitors
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method != "POST":
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)
+
+
+def next_url(request, default: str) -> str:
+    """Where a POST button asked to go back to, if that is a page of this site."""
+    candidate = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+class DashboardView(LoginRequiredMixin, ListView):
+    template_name = "web/dashboard.html"
+    context_object_name = "monitors"
+    extra_context = {"nav": "monitors", "empty_hours": range(HOURS)}
+
+    def get_queryset(self) -> QuerySet:
+        return visible_monitors(self.request.user)
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        monitors = context["monitors"]
+        hours = hourly_uptime([monitor.pk for monitor in monitors])
+        context["rows"] = [(monitor, hours[monitor.pk]) for monitor in monitors]
+        context["counts"] = {
+            status: sum(1 for monitor in monitors if monitor.status == status)
+            for status in Monitor.Status.values
+        }
+        context["open_incidents"] = visible_incidents(self.request.user).open().count()
+        return context
+
+
+class MonitorDetailView(VisibleMonitorMixin, DetailView):
+    template_name = "web/monitor_detail.html"
+    context_object_name = "monitor"
+    extra_context = {"nav": "monitors"}
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        monitor = self.object
+        context.update(
+            checks=monitor.checks.all()[:RECENT_CHECKS],
+            incidents=monitor.incidents.prefetch_related("events")[:10],
+            open_incident=monitor.incidents.open().first(),
+            report=stats.uptime_report(monitor),
+            chart=response_chart(monitor),
+            outcome_labels=dict(Outcome.choices),
+        )
+        return context
+
+
+class MonitorFormMixin:
+    model = Monitor
+    form_class = MonitorForm
+    template_name = "web/monitor_form.html"
+    extra_context = {"nav": "monitors"}
+
+    def get_success_url(self) -> str:
+        return reverse("web:monitor", args=[self.object.pk])
+
+
+class MonitorCreateView(LoginRequiredMixin, MonitorFormMixin, CreateView):
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "owner": self.request.user}
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            try:
+                # The same per-user limit as the API, taken inside the creating transaction.
+                ensure_monitor_quota(self.request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+                return self.form_invalid(form)
+            response = super().form_valid(form)
+        messages.success(self.request, f"{self.object} is being checked.")
+        return response
+
+
+class MonitorUpdateView(LockedMonitorMixin, MonitorFormMixin, UpdateView):
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "owner": self.object.owner}
+
+    def form_valid(self, form):
+        messages.success(self.request, f"Saved {form.instance}.")
+        return super().form_valid(form)
+
+
+class MonitorDeleteView(VisibleMonitorMixin, DeleteView):
+    template_name = "web/monitor_confirm_delete.html"
+    context_object_name = "monitor"
+    extra_context = {"nav": "monitors"}
+    success_url = reverse_lazy("web:dashboard")
+
+    def form_valid(self, form):
+        messages.success(self.request, f"Deleted {self.object} and its history.")
+        return super().form_valid(form)
+
+
+class MonitorActionView(LockedMonitorMixin, View):
+    """POST-only buttons; each acts on the monitor and goes back to the page it came from."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        monitor = get_object_or_404(self.get_queryset(), pk=pk)
+        self.act(monitor)
+        return redirect(next_url(request, reverse("web:monitor", args=[monitor.pk])))
+
+    def act(self, monitor: Monitor) -> None:
+        raise NotImplementedError
+
+
+class PauseMonitorView(MonitorActionView):
+    def act(self, monitor: Monitor) -> None:
+        monitor.pause()
+        messages.success(self.request, f"Paused {monitor}: no checks until you resume it.")
+
+
+class ResumeMonitorView(MonitorActionView):
+    def act(self, monitor: Monitor) -> None:
+        monitor.resume()
+        messages.success(self.request, f"Resumed {monitor}.")
+
+
+class CheckNowView(MonitorActionView):
+    def act(self, monitor: Monitor) -> None:
+        if monitor.is_paused:
+            messages.error(self.request, "Resume the monitor to check it.")
+            return
+        try:
+            tasks.check_now(monitor)
+        except BrokerError:
+            messages.error(self.request, "The check queue could not be reached; try again.")
+            return
+        messages.success(self.request, "A check is on its way; the result will appear here.")
+
+
+class IncidentListView(LoginRequiredMixin, ListView):
+    template_name = "web/incidents.html"
+    context_object_name = "incidents"
+    extra_context = {"nav": "incidents"}
+    paginate_by = 25
+
+    def get_queryset(self) -> QuerySet:
+        incidents = visible_incidents(self.request.user).prefetch_related("events")
+        return incidents.open() if self.request.GET.get("state") == "open" else incidents
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(state=self.request.GET.get("state", "all"), **kwargs)
+
+
+class AcknowledgeIncidentView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        incident = get_object_or_404(visible_incidents(request.user), pk=pk)
+        if incident.acknowledge(request.user):
+            messages.success(request, f"Acknowledged: {incident.monitor} is being looked at.")
+        return redirect(next_url(request, reverse("web:incidents")))
