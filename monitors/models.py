@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -230,6 +231,10 @@ class Monitor(models.Model):
     def is_failing(self) -> bool:
         return self.consecutive_failures >= self.failure_threshold
 
+    def maintenance_until(self, moment: datetime | None = None) -> datetime | None:
+        """When the maintenance window covering `moment` (default: now) ends, or None."""
+        return maintenance_until(self.maintenance_windows.all(), moment or timezone.now())
+
 
 class CheckResult(models.Model):
     monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="checks")
@@ -253,3 +258,119 @@ class CheckResult(models.Model):
     @property
     def is_up(self) -> bool:
         return self.outcome == Outcome.OK
+
+
+class MaintenanceWindow(models.Model):
+    """A planned outage: checks go on and their results are kept, but incident notifications
+    wait until the window ends, and are sent then only if the outage is still going.
+
+    One-off windows have starts_at and ends_at; weekly ones recur on a weekday at a local
+    start time (in their own time zone, so 02:00 stays 02:00 across daylight saving).
+    """
+
+    class Kind(models.TextChoices):
+        ONE_OFF = "once", "One-off"
+        WEEKLY = "weekly", "Weekly"
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    monitor = models.ForeignKey(
+        Monitor, on_delete=models.CASCADE, related_name="maintenance_windows"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ONE_OFF)
+    note = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="One-off: when it starts.")
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="One-off: when it ends.")
+    weekday = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=Weekday.choices, help_text="Weekly: the day it starts."
+    )
+    start_time = models.TimeField(
+        null=True, blank=True, help_text="Weekly: the local time it starts."
+    )
+    duration_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+        help_text="Weekly: how long it lasts.",
+    )
+    timezone = models.CharField(
+        max_length=64, default="UTC", help_text="Weekly: the time zone of start_time."
+    )
+
+    class Meta:
+        ordering = ["monitor", "kind", "starts_at", "weekday", "start_time", "id"]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.WEEKLY:
+            day = self.Weekday(self.weekday).label if self.weekday is not None else "?"
+            return f"{day}s {self.start_time} {self.timezone}, {self.duration_minutes} min"
+        return f"{self.starts_at} to {self.ends_at}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind == self.Kind.ONE_OFF:
+            errors = {
+                field: "Required for a one-off window."
+                for field in ("starts_at", "ends_at")
+                if getattr(self, field) is None
+            }
+            if errors:
+                raise ValidationError(errors)
+            if self.ends_at <= self.starts_at:
+                raise ValidationError({"ends_at": "The window must end after it starts."})
+        else:
+            errors = {
+                field: "Required for a weekly window."
+                for field in ("weekday", "start_time", "duration_minutes")
+                if getattr(self, field) is None
+            }
+            if errors:
+                raise ValidationError(errors)
+            if self.timezone not in available_timezones():
+                raise ValidationError({"timezone": f"Unknown time zone {self.timezone!r}."})
+
+    def end_of_occurrence_at(self, moment: datetime) -> datetime | None:
+        """The end of this window's occurrence that covers `moment`, or None."""
+        if self.kind == self.Kind.ONE_OFF:
+            if self.starts_at and self.ends_at and self.starts_at <= moment < self.ends_at:
+                return self.ends_at
+            return None
+        if None in (self.weekday, self.start_time, self.duration_minutes):
+            return None
+        try:
+            zone = ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+        local = moment.astimezone(zone)
+        duration = timedelta(minutes=self.duration_minutes)
+        # The occurrence that started most recently: this week's, or last week's if this
+        # week's has not started yet. A window may last up to a week, so no other can cover.
+        days_back = (local.weekday() - self.weekday) % 7
+        for extra_weeks in (0, 1):
+            day = local.date() - timedelta(days=days_back + 7 * extra_weeks)
+            start = datetime.combine(day, self.start_time, tzinfo=zone)
+            if start <= local < start + duration:
+                return start + duration
+        return None
+
+
+def maintenance_until(windows, moment: datetime) -> datetime | None:
+    """When maintenance covering `moment` ends, following windows that overlap or touch;
+    None when no window covers it."""
+    windows = list(windows)
+    end = None
+    probe = moment
+    for _ in range(len(windows) + 1):
+        ends = [e for e in (w.end_of_occurrence_at(probe) for w in windows) if e is not None]
+        if not ends:
+            break
+        end = max(ends)
+        probe = end
+    return end

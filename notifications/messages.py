@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from incidents.models import format_duration
 
@@ -17,7 +18,8 @@ class Notification:
 
     @property
     def monitor_url(self) -> str:
-        return f"{settings.SITE_URL}/admin/monitors/monitor/{self.monitor.pk}/change/"
+        # The web frontend's monitor page: its checks, chart and incident timeline.
+        return f"{settings.SITE_URL}{reverse('web:monitor', args=[self.monitor.pk])}"
 
     def context(self) -> dict:
         incident = self.incident

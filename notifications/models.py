@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -10,6 +11,11 @@ from .validators import validate_apns_token
 
 class Event(models.TextChoices):
     INCIDENT_OPENED = "incident.opened", "Incident opened"
+    # Sent while an incident stays open and unacknowledged, every channel.remind_every_minutes.
+    INCIDENT_REMINDER = "incident.reminder", "Still down (reminder)"
+    # Sent to a channel with escalate_after_minutes once the incident is that old and nobody
+    # has acknowledged it; such a channel hears nothing of the incident before that.
+    INCIDENT_ESCALATED = "incident.escalated", "Escalated (unacknowledged)"
     INCIDENT_RESOLVED = "incident.resolved", "Incident resolved"
     # A sample sent from a channel's "test" action: logged, never a Delivery.
     TEST = "test", "Test message"
@@ -19,6 +25,11 @@ class NotificationChannel(models.Model):
     class Kind(models.TextChoices):
         WEBHOOK = "webhook", "Webhook"
         EMAIL = "email", "Email"
+        SLACK = "slack", "Slack"
+        DISCORD = "discord", "Discord"
+        TELEGRAM = "telegram", "Telegram"
+        # Every active Device of the owner, through APNs (settings.UPTIME_APNS_*).
+        APNS = "apns", "Apple Push"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_channels"
@@ -31,6 +42,20 @@ class NotificationChannel(models.Model):
         help_text='Webhook: {"url": "https://..."}. Email: {"to": "ops@example.com"}.',
     )
     is_enabled = models.BooleanField(default=True)
+    remind_every_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+        help_text="While an incident stays open and unacknowledged, remind this channel every "
+        "N minutes. Empty: no reminders.",
+    )
+    escalate_after_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24 * 60)],
+        help_text="An escalation channel: notified only once an incident has been open and "
+        "unacknowledged for N minutes. Empty: notified when the incident opens.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -74,6 +99,10 @@ class Delivery(models.Model):
         SENDING = "sending", "Sending"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
+        # Written during a maintenance window: released when it ends (next_attempt_at) if the
+        # outage still matters then, otherwise suppressed.
+        HELD = "held", "Held for maintenance"
+        SUPPRESSED = "suppressed", "Suppressed (over during maintenance)"
 
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.CASCADE, related_name="deliveries"
@@ -82,6 +111,8 @@ class Delivery(models.Model):
         NotificationChannel, on_delete=models.CASCADE, related_name="deliveries"
     )
     event = models.CharField(max_length=40, choices=Event.choices)
+    # 0 for every event but reminders, which count 1, 2, 3... so each is delivered once.
+    sequence = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -97,14 +128,15 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["incident", "channel", "event"], name="one_delivery_per_event"
+                fields=["incident", "channel", "event", "sequence"],
+                name="one_delivery_per_event",
             )
         ]
         indexes = [
             # The sweep only ever looks at undelivered rows; keep that index small.
             models.Index(
                 fields=["next_attempt_at"],
-                condition=models.Q(status__in=["pending", "sending"]),
+                condition=models.Q(status__in=["pending", "sending", "held"]),
                 name="delivery_undelivered_idx",
             )
         ]
@@ -114,7 +146,8 @@ class Delivery(models.Model):
 
     @property
     def idempotency_key(self) -> str:
-        return f"{self.incident_id}:{self.channel_id}:{self.event}"
+        key = f"{self.incident_id}:{self.channel_id}:{self.event}"
+        return f"{key}:{self.sequence}" if self.sequence else key
 
 
 class NotificationLog(models.Model):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import select_template
+from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Incident
@@ -26,7 +27,7 @@ class SampleNotification(Notification):
 
     @property
     def monitor_url(self) -> str:
-        return f"{settings.SITE_URL}/admin/monitors/monitor/"
+        return f"{settings.SITE_URL}{reverse('web:dashboard')}"
 
     def context(self) -> dict:
         return {**super().context(), "channel_name": self.channel_name}

@@ -105,7 +105,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env_str("STATIC_ROOT", str(VAR_DIR / "static"))
 
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in notifications; by default where `make run` serves (HOST and PORT).
+SITE_URL = env_str(
+    "SITE_URL", f"http://{env_str('HOST', '127.0.0.1')}:{env_int('PORT', 8000, minimum=1)}"
+).rstrip("/")
 
 # The web frontend (uptime/web/): its login page, and where logging in and out lead.
 LOGIN_URL = "web:login"
@@ -143,6 +146,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.sweep_outbox",
         "schedule": 30.0,
         "options": {"queue": "notifications", "expires": 30},
+    },
+    # Reminders, escalations and deliveries held by a maintenance window that has ended.
+    "notifications.follow_up": {
+        "task": "notifications.follow_up",
+        "schedule": float(env_int("UPTIME_FOLLOW_UP_SECONDS", 60, minimum=5)),
+        "options": {"queue": "notifications", "expires": 60},
     },
 }
 DJANGO_CELERY_BEAT_TZ_AWARE = True
@@ -188,6 +197,20 @@ UPTIME_CHECK_BUDGET = CheckBudget(
 UPTIME_NOTIFICATION_MAX_ATTEMPTS = env_int("UPTIME_NOTIFICATION_MAX_ATTEMPTS", 5, minimum=1)
 UPTIME_NOTIFICATION_BACKOFF_SECONDS = env_int("UPTIME_NOTIFICATION_BACKOFF_SECONDS", 10, minimum=0)
 UPTIME_NOTIFICATION_TIMEOUT_SECONDS = env_int("UPTIME_NOTIFICATION_TIMEOUT_SECONDS", 10, minimum=1)
+# How often the follow-up sweep looks for reminders and escalations that are due.
+UPTIME_FOLLOW_UP_SECONDS = env_int("UPTIME_FOLLOW_UP_SECONDS", 60, minimum=5)
+# Telegram's Bot API; the tests point it at a receiver on 127.0.0.1.
+UPTIME_TELEGRAM_API_URL = env_str("UPTIME_TELEGRAM_API_URL", "https://api.telegram.org").rstrip("/")
+# Apple Push (token-based auth): the .p8 key's contents or its path, its key id, the team id and
+# the app's bundle id (the topic). UPTIME_APNS_SERVER overrides Apple's host (host:port), for a
+# stand-in server in tests; UPTIME_APNS_CA_FILE trusts that server's certificate.
+UPTIME_APNS_KEY = env_str("UPTIME_APNS_KEY", "")
+UPTIME_APNS_KEY_ID = env_str("UPTIME_APNS_KEY_ID", "")
+UPTIME_APNS_TEAM_ID = env_str("UPTIME_APNS_TEAM_ID", "")
+UPTIME_APNS_TOPIC = env_str("UPTIME_APNS_TOPIC", "")
+UPTIME_APNS_USE_SANDBOX = env_bool("UPTIME_APNS_USE_SANDBOX", False)
+UPTIME_APNS_SERVER = env_str("UPTIME_APNS_SERVER", "")
+UPTIME_APNS_CA_FILE = env_str("UPTIME_APNS_CA_FILE", "")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
