@@ -1,12 +1,23 @@
 """One class per transport; the registry maps a channel's kind to its class."""
 
+from .apns import ApnsTransport
 from .base import Transport, TransportError
+from .discord import DiscordTransport
 from .email import EmailTransport
+from .slack import SlackTransport
+from .telegram import TelegramTransport
 from .webhook import WebhookTransport
 
 TRANSPORTS: dict[str, type[Transport]] = {
-    EmailTransport.kind: EmailTransport,
-    WebhookTransport.kind: WebhookTransport,
+    transport.kind: transport
+    for transport in (
+        ApnsTransport,
+        DiscordTransport,
+        EmailTransport,
+        SlackTransport,
+        TelegramTransport,
+        WebhookTransport,
+    )
 }
 
 

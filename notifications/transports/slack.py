@@ -1,0 +1,7 @@
+from .base import Transport
+
+
+class SlackTransport(Transport):
+    """A message to a Slack incoming webhook."""
+
+    kind = "slack"
