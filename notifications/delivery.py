@@ -45,6 +45,9 @@ def attempt(delivery_id: int) -> float | None:
     delivery = claim(delivery_id)
     if delivery is None:
         return None
+    if delivery.is_moot():
+        _finish(delivery, Delivery.Status.SUPPRESSED)
+        return None
     notification = Notification(
         event=delivery.event,
         incident=delivery.incident,

@@ -144,6 +144,13 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"{self.event} -> {self.channel} ({self.status})"
 
+    def is_moot(self) -> bool:
+        """A reminder or escalation about an incident that was acknowledged or resolved since
+        it was written: sending it would wake someone for nothing."""
+        if self.event not in (Event.INCIDENT_REMINDER, Event.INCIDENT_ESCALATED):
+            return False
+        return not self.incident.is_open or self.incident.acknowledged_at is not None
+
     @property
     def idempotency_key(self) -> str:
         key = f"{self.incident_id}:{self.channel_id}:{self.event}"

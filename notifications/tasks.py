@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import delivery
+from . import delivery, follow_up
 
 
 @shared_task(
@@ -22,3 +22,10 @@ def deliver(self, delivery_id: int) -> None:
              soft_time_limit=60, time_limit=90)
 def sweep_outbox() -> int:
     return len(delivery.sweep())
+
+
+@shared_task(name="notifications.follow_up", acks_late=True, soft_time_limit=60, time_limit=90)
+def follow_up_incidents() -> dict[str, int]:
+    # Every row it writes is unique per (incident, channel, event, sequence): a duplicate or
+    # overlapping run writes nothing twice.
+    return follow_up.follow_up()

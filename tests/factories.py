@@ -1,9 +1,11 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from incidents.models import Incident
-from monitors.models import CheckResult, Monitor
+from monitors.models import CheckResult, MaintenanceWindow, Monitor
 from monitors.outcomes import Outcome
 from notifications.models import Device, NotificationChannel
 
@@ -67,3 +69,15 @@ class DeviceFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
     token = factory.Sequence(lambda n: f"{n:064x}")
     name = factory.Sequence(lambda n: f"iPhone {n}")
+
+
+class MaintenanceWindowFactory(factory.django.DjangoModelFactory):
+    """A one-off window from now to an hour from now."""
+
+    class Meta:
+        model = MaintenanceWindow
+
+    monitor = factory.SubFactory(MonitorFactory)
+    kind = MaintenanceWindow.Kind.ONE_OFF
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
