@@ -333,8 +333,8 @@ class MaintenanceWindow(models.Model):
             }
             if errors:
                 raise ValidationError(errors)
-            if self.timezone not in available_timezones():
-                raise ValidationError({"timezone": f"Unknown time zone {self.timezone!r}."})
+        if self.timezone not in available_timezones():
+            raise ValidationError({"timezone": f"Unknown time zone {self.timezone!r}."})
 
     def end_of_occurrence_at(self, moment: datetime) -> datetime | None:
         """The end of this window's occurrence that covers `moment`, or None."""

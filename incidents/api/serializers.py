@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from notifications.models import Delivery
+
 from ..models import Incident, IncidentEvent
 
 
@@ -36,11 +38,29 @@ class IncidentSerializer(serializers.ModelSerializer):
         return int(incident.duration.total_seconds())
 
 
+class DeliverySerializer(serializers.ModelSerializer):
+    channel_name = serializers.CharField(source="channel.name", read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id", "channel", "channel_name", "event", "sequence", "status", "attempts",
+            "last_error", "created_at", "delivered_at",
+        ]
+        read_only_fields = fields
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     events = IncidentEventSerializer(many=True, read_only=True, help_text="The timeline.")
+    deliveries = DeliverySerializer(
+        many=True,
+        read_only=True,
+        help_text="Its notifications, one per channel and event: delivered, failed after the "
+        "last attempt, held for maintenance...",
+    )
 
     class Meta(IncidentSerializer.Meta):
-        fields = [*IncidentSerializer.Meta.fields, "events"]
+        fields = [*IncidentSerializer.Meta.fields, "events", "deliveries"]
         read_only_fields = fields
 
 

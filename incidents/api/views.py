@@ -22,7 +22,7 @@ class IncidentViewSet(OwnedObjectsMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         incidents = super().get_queryset()
         if self.action != "list":
-            incidents = incidents.prefetch_related("events")
+            incidents = incidents.prefetch_related("events", "deliveries__channel")
         return incidents
 
     @extend_schema(parameters=[IncidentFilterSerializer], summary="List incidents")

@@ -1,15 +1,18 @@
 import copy
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from notifications.models import NotificationChannel
+from uptime.api.scoping import visible_to
 from uptime.api.serializers import RejectUnknownFieldsMixin, run_model_clean
 
-from ..models import CheckResult, Monitor
+from ..models import CheckResult, MaintenanceWindow, Monitor
 from ..quota import ensure_monitor_quota
 from ..validators import validate_request_headers, validate_status_codes
 
@@ -218,3 +221,49 @@ class UptimeReportSerializer(serializers.Serializer):
     last_24_hours = WindowStatsSerializer()
     last_7_days = WindowStatsSerializer()
     last_30_days = WindowStatsSerializer()
+
+
+class OwnersMonitorField(serializers.PrimaryKeyRelatedField):
+    """Only the requester's monitors (all of them for staff); any other id reads as
+    nonexistent, exactly like an id that was never used."""
+
+    def get_queryset(self):
+        return visible_to(Monitor.objects.all(), self.context["request"].user)
+
+
+# OpenAPI's "time" format is RFC 3339's, which wants an offset ("02:00:00Z"); a weekly window's
+# start is a wall-clock time in the window's own time zone, so it is documented as HH:MM[:SS].
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2})?$", "nullable": True,
+     "example": "02:00"}
+)
+class WallClockTimeField(serializers.TimeField):
+    pass
+
+
+class MaintenanceWindowSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+    monitor = OwnersMonitorField()
+    start_time = WallClockTimeField(
+        required=False, allow_null=True, format="%H:%M",
+        help_text="Weekly: the local time it starts, in its time zone.",
+    )
+    in_effect_until = serializers.SerializerMethodField(
+        help_text="When the occurrence in effect now ends; null when it is not in effect."
+    )
+
+    class Meta:
+        model = MaintenanceWindow
+        fields = [
+            "id", "monitor", "kind", "note", "starts_at", "ends_at", "weekday", "start_time",
+            "duration_minutes", "timezone", "in_effect_until",
+        ]
+
+    def get_in_effect_until(self, window: MaintenanceWindow) -> datetime | None:
+        return window.end_of_occurrence_at(timezone.now())
+
+    def validate(self, attrs: dict) -> dict:
+        candidate = copy.copy(self.instance) if self.instance else MaintenanceWindow()
+        for field, value in attrs.items():
+            setattr(candidate, field, value)
+        run_model_clean(candidate)
+        return attrs

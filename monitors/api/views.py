@@ -1,8 +1,14 @@
 from django.db import transaction
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from uptime.api.pagination import CursorPagination
@@ -11,10 +17,11 @@ from uptime.api.scoping import OwnedObjectsMixin
 from uptime.api.throttles import ScopedThrottle
 
 from .. import stats, tasks
-from ..models import Monitor
+from ..models import MaintenanceWindow, Monitor
 from .serializers import (
     CheckFilterSerializer,
     CheckResultSerializer,
+    MaintenanceWindowSerializer,
     MonitorSerializer,
     UptimeReportSerializer,
 )
@@ -122,3 +129,31 @@ class MonitorViewSet(OwnedObjectsMixin, viewsets.ModelViewSet):
         monitor = self.get_object()
         report = {"monitor": monitor.pk, **stats.uptime_report(monitor)}
         return Response(UptimeReportSerializer(report).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List maintenance windows",
+        parameters=[
+            OpenApiParameter("monitor", int, description="Only this monitor's windows.")
+        ],
+    ),
+    create=extend_schema(summary="Plan a maintenance window (one-off or weekly)"),
+)
+@extend_schema(tags=["maintenance windows"])
+class MaintenanceWindowViewSet(OwnedObjectsMixin, viewsets.ModelViewSet):
+    """While a window is in effect checks go on and are kept, but incident notifications wait
+    until it ends, and go out then only if the outage is still going."""
+
+    queryset = MaintenanceWindow.objects.select_related("monitor")
+    serializer_class = MaintenanceWindowSerializer
+    owner_field = "monitor__owner"
+
+    def get_queryset(self):
+        windows = super().get_queryset()
+        if self.action == "list" and "monitor" in self.request.query_params:
+            monitor = self.request.query_params["monitor"]
+            if not monitor.isdigit() or len(monitor) > 18:
+                raise ValidationError({"monitor": ["A monitor id (a whole number)."]})
+            windows = windows.filter(monitor_id=int(monitor))
+        return windows

@@ -5,12 +5,13 @@ request without a token gets 401."""
 import pytest
 
 from incidents.models import Incident
-from monitors.models import Monitor
+from monitors.models import MaintenanceWindow, Monitor
 from notifications.models import Device, NotificationChannel, NotificationLog
 from tests.factories import (
     CheckResultFactory,
     DeviceFactory,
     IncidentFactory,
+    MaintenanceWindowFactory,
     MonitorFactory,
     NotificationChannelFactory,
 )
@@ -41,8 +42,17 @@ ENDPOINTS = [
     ("post", "/api/v1/channels/{channel}/test", None, 200),
     ("get", "/api/v1/devices/{device}/", None, 200),
     ("delete", "/api/v1/devices/{device}/", None, 204),
+    ("get", "/api/v1/maintenance-windows/{window}/", None, 200),
+    ("patch", "/api/v1/maintenance-windows/{window}/", {"note": "Edited"}, 200),
+    ("delete", "/api/v1/maintenance-windows/{window}/", None, 204),
 ]
-LISTS = ["/api/v1/monitors/", "/api/v1/incidents/", "/api/v1/channels/", "/api/v1/devices/"]
+LISTS = [
+    "/api/v1/monitors/",
+    "/api/v1/incidents/",
+    "/api/v1/channels/",
+    "/api/v1/devices/",
+    "/api/v1/maintenance-windows/",
+]
 ids = [f"{method.upper()} {path}" for method, path, _, _ in ENDPOINTS]
 
 
@@ -58,6 +68,7 @@ def alices(alice):
             owner=alice, name="Alice's hook", config={"url": "http://127.0.0.1:9/s3cret"}
         ),
         "device": DeviceFactory(owner=alice),
+        "window": MaintenanceWindowFactory(monitor=monitor, note="Alice's upgrade"),
     }
 
 
@@ -68,6 +79,7 @@ def snapshot() -> list:
         list(Incident.objects.values_list("id", "acknowledged_at")),
         list(NotificationChannel.objects.values_list("id", "name", "kind", "config")),
         list(Device.objects.values_list("id", "token")),
+        list(MaintenanceWindow.objects.values_list("id", "note")),
         NotificationLog.objects.count(),
     ]
 

@@ -20,6 +20,10 @@ OPERATIONS = {
     ("post", "/api/v1/channels/{id}/test/"),
     ("get", "/api/v1/devices/"), ("post", "/api/v1/devices/"),
     ("get", "/api/v1/devices/{id}/"), ("delete", "/api/v1/devices/{id}/"),
+    ("get", "/api/v1/maintenance-windows/"), ("post", "/api/v1/maintenance-windows/"),
+    ("get", "/api/v1/maintenance-windows/{id}/"), ("put", "/api/v1/maintenance-windows/{id}/"),
+    ("patch", "/api/v1/maintenance-windows/{id}/"),
+    ("delete", "/api/v1/maintenance-windows/{id}/"),
 }
 
 

@@ -23,6 +23,7 @@ from tests.factories import (
     CheckResultFactory,
     DeviceFactory,
     IncidentFactory,
+    MaintenanceWindowFactory,
     MonitorFactory,
     NotificationChannelFactory,
 )
@@ -69,6 +70,7 @@ def alices_world(alice, connections_kept_open):
             owner=alice, config={"url": "http://127.0.0.1:9/hook"}
         ).pk,
         "devices": DeviceFactory(owner=alice).pk,
+        "maintenance-windows": MaintenanceWindowFactory(monitor=monitor).pk,
     }
 
 

@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from incidents.api.views import IncidentViewSet
-from monitors.api.views import MonitorViewSet
+from monitors.api.views import MaintenanceWindowViewSet, MonitorViewSet
 from notifications.api.views import DeviceViewSet, NotificationChannelViewSet
 
 from . import auth
@@ -27,6 +27,9 @@ router.register("monitors", MonitorViewSet, basename="monitor")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("channels", NotificationChannelViewSet, basename="channel")
 router.register("devices", DeviceViewSet, basename="device")
+router.register(
+    "maintenance-windows", MaintenanceWindowViewSet, basename="maintenance-window"
+)
 
 v1 = [
     re_path(r"^auth/register/?$", auth.RegisterView.as_view(), name="register"),
