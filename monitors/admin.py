@@ -2,10 +2,11 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from kombu.exceptions import OperationalError as BrokerError
 
 from incidents.models import Incident
 
-from .models import CheckResult, Monitor
+from .models import CheckResult, MaintenanceWindow, Monitor
 from .tasks import check_now
 
 
@@ -28,6 +29,16 @@ class RecentChecksInline(admin.TabularInline):
             .values_list("id", flat=True)[:20]
         )
         return queryset.filter(id__in=list(newest))
+
+
+class MaintenanceWindowsInline(admin.TabularInline):
+    model = MaintenanceWindow
+    fields = (
+        "kind", "starts_at", "ends_at", "weekday", "start_time", "duration_minutes", "timezone",
+        "note",
+    )
+    extra = 0
+    verbose_name_plural = "maintenance windows (checks go on; notifications wait)"
 
 
 class IncidentsInline(admin.TabularInline):
@@ -63,7 +74,7 @@ class MonitorAdmin(admin.ModelAdmin):
         ("Current state", {"fields": readonly_fields}),
     )
     filter_horizontal = ("channels",)
-    inlines = [RecentChecksInline, IncidentsInline]
+    inlines = [MaintenanceWindowsInline, RecentChecksInline, IncidentsInline]
     actions = ["pause_monitors", "resume_monitors", "check_monitors_now"]
 
     class Media:
@@ -129,8 +140,15 @@ class MonitorAdmin(admin.ModelAdmin):
     @admin.action(description="Check selected monitors now")
     def check_monitors_now(self, request, queryset):
         active = [monitor for monitor in queryset if not monitor.is_paused]
-        for monitor in active:
-            check_now(monitor)
+        try:
+            for monitor in active:
+                check_now(monitor)
+        except BrokerError:
+            self.message_user(
+                request, "The checks could not be queued: the broker is unreachable.",
+                messages.ERROR,
+            )
+            return
         self.message_user(request, f"Queued a check for {len(active)} monitor(s).")
 
 
@@ -142,9 +160,13 @@ class CheckResultAdmin(admin.ModelAdmin):
     date_hierarchy = "checked_at"
     list_select_related = ("monitor",)
 
-    # Check history is evidence: it is never edited by hand.
+    # Check history is evidence: it is never edited or deleted by hand (deleting the monitor
+    # removes its history with it).
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -59,9 +59,13 @@ def record_result(monitor_id: int, result: ProbeResult, *, task_id: str | None =
             monitor = Monitor.objects.select_for_update().filter(pk=monitor_id).first()
             if monitor is None:
                 return None
+            previous_status = monitor.status
             check = monitor.record(result, checked_at=timezone.now(), task_id=task_id)
             transition = apply_check(monitor, check)
-            transaction.on_commit(lambda: publish_check(monitor, check, transition), robust=True)
+            flipped = monitor.status != previous_status
+            transaction.on_commit(
+                lambda: publish_check(monitor, check, transition, flipped=flipped), robust=True
+            )
     except IntegrityError:
         # The same message's result is already stored (the unique task_id): a duplicate.
         Monitor.objects.filter(pk=monitor_id).update(check_lease_until=None)
@@ -69,7 +73,8 @@ def record_result(monitor_id: int, result: ProbeResult, *, task_id: str | None =
     return check
 
 
-def publish_check(monitor: Monitor, check: CheckResult, transition) -> None:
+def publish_check(monitor: Monitor, check: CheckResult, transition, *, flipped: bool = False
+                  ) -> None:
     live.publish_monitor(monitor, "check", check={
         "id": check.pk,
         "checked_at": check.checked_at.isoformat(),
@@ -78,6 +83,10 @@ def publish_check(monitor: Monitor, check: CheckResult, transition) -> None:
         "response_ms": check.response_ms,
         "error": check.error,
     })
+    if flipped and monitor.status in (Monitor.Status.UP, Monitor.Status.DOWN):
+        # "monitor.up" / "monitor.down": the status changed, so a client that only cares about
+        # flips (a phone's badge) need not compare states itself.
+        live.publish_monitor(monitor, f"monitor.{monitor.status}")
     if transition is not None:
         event, incident = transition
         live.publish_monitor(monitor, event, incident={

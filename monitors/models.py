@@ -197,18 +197,21 @@ class Monitor(models.Model):
     def record(self, result: ProbeResult, *, checked_at, task_id: str | None = None):
         """Store one check's result and update current state. Call inside a transaction
         holding this row's lock; returns the CheckResult row."""
+        # A response time is the time to a response: a refused connection (0 ms) or a timeout
+        # (the whole budget) would drag averages, p95 and the chart to figures no request had.
+        response_ms = result.response_ms if result.status_code is not None else None
         check = CheckResult.objects.create(
             monitor=self,
             checked_at=checked_at,
             outcome=result.outcome,
             status_code=result.status_code,
-            response_ms=result.response_ms,
+            response_ms=response_ms,
             error="" if result.is_up else result.message[:500],
             region=settings.UPTIME_REGION,
             task_id=task_id,
         )
         self.last_checked_at = checked_at
-        self.last_response_ms = result.response_ms
+        self.last_response_ms = response_ms
         if result.is_up:
             self.consecutive_failures = 0
             self.status = self.Status.UP

@@ -4,11 +4,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 _url_syntax = URLValidator(schemes=["http", "https"])
+MAX_HEADER_NAME_LENGTH = 200
+MAX_HEADER_VALUE_LENGTH = 4000
 
 
 def validate_target_url(value: str) -> None:
     """Only http(s) URLs with a host; the message says which part is wrong."""
-    scheme = urlsplit(value).scheme.lower()
+    try:
+        scheme = urlsplit(value).scheme.lower()
+    except ValueError:  # an unbalanced "[" or "]" in the host
+        raise ValidationError("Enter a valid URL.", code="invalid") from None
     if scheme not in {"http", "https"}:
         raise ValidationError(
             "Only http:// and https:// URLs can be monitored (got %(scheme)s).",
@@ -45,3 +50,12 @@ def validate_request_headers(value: object) -> None:
             )
     if len(value) > 30:
         raise ValidationError("At most 30 request headers.")
+    # Every check sends them: a monitor must not store megabytes of headers.
+    if any(
+        len(name) > MAX_HEADER_NAME_LENGTH or len(header_value) > MAX_HEADER_VALUE_LENGTH
+        for name, header_value in value.items()
+    ):
+        raise ValidationError(
+            "Header names may have at most %(names)s characters and values at most %(values)s.",
+            params={"names": MAX_HEADER_NAME_LENGTH, "values": MAX_HEADER_VALUE_LENGTH},
+        )

@@ -14,10 +14,16 @@ class NotificationChannelAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Delivery history is evidence of who was told what and when: never edited or deleted
+    by hand (it goes with its incident or channel)."""
+
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -33,7 +39,12 @@ class DeliveryAdmin(ReadOnlyAdmin):
 @admin.register(NotificationLog)
 class NotificationLogAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "incident", "channel", "event", "attempt", "outcome", "error")
-    list_filter = ("outcome", "event", "channel")
+    list_filter = (
+        "outcome",
+        "event",
+        ("channel", admin.RelatedOnlyFieldListFilter),
+        ("incident__monitor", admin.RelatedOnlyFieldListFilter),
+    )
     search_fields = ("incident__monitor__name", "channel__name", "error")
     list_select_related = ("incident__monitor", "channel")
     date_hierarchy = "created_at"

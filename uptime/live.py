@@ -9,6 +9,8 @@ never fail a check or hold up a worker for long.
 Every event is {"type": ..., "monitor": monitor_state(...), ...}:
 
     check                  a check result landed ("check": the result)
+    monitor.up             that check changed the status to up (after unknown or down)
+    monitor.down           that check changed the status to down (the failure threshold)
     incident.opened        "incident": incident_state(...)
     incident.acknowledged  "incident": incident_state(...)
     incident.resolved      "incident": incident_state(...)

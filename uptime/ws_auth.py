@@ -11,8 +11,9 @@ from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+
+from uptime.api.authentication import TokenAuthentication
 
 TOKEN_SUBPROTOCOL = "token"
 

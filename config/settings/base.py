@@ -217,7 +217,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Devices and scripts send "Authorization: Token <token>"; the browsable API and the web
         # frontend keep using their session.
-        "knox.auth.TokenAuthentication",
+        "uptime.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

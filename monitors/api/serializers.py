@@ -14,11 +14,11 @@ from uptime.api.serializers import RejectUnknownFieldsMixin, run_model_clean
 
 from ..models import CheckResult, MaintenanceWindow, Monitor
 from ..quota import ensure_monitor_quota
-from ..validators import validate_request_headers, validate_status_codes
-
-# Headers are free-form; cap them so that a monitor cannot store megabytes that every check sends.
-MAX_HEADER_NAME_LENGTH = 200
-MAX_HEADER_VALUE_LENGTH = 4000
+from ..validators import (
+    MAX_HEADER_VALUE_LENGTH,
+    validate_request_headers,
+    validate_status_codes,
+)
 
 
 @extend_schema_field(
@@ -47,19 +47,6 @@ class RequestHeadersField(serializers.JSONField):
     pass
 
 
-def validate_header_sizes(headers: object) -> None:
-    if not isinstance(headers, dict):
-        return  # validate_request_headers explains the expected shape
-    for name, value in headers.items():
-        if len(name) > MAX_HEADER_NAME_LENGTH or (
-            isinstance(value, str) and len(value) > MAX_HEADER_VALUE_LENGTH
-        ):
-            raise serializers.ValidationError(
-                f"Header names may have at most {MAX_HEADER_NAME_LENGTH} characters and values "
-                f"at most {MAX_HEADER_VALUE_LENGTH}."
-            )
-
-
 class OwnersChannelField(serializers.PrimaryKeyRelatedField):
     """Only the monitor owner's channels can be chosen; any other id reads as nonexistent,
     exactly like an id that was never used."""
@@ -81,7 +68,7 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     request_headers = RequestHeadersField(
         required=False,
         write_only=True,
-        validators=[validate_request_headers, validate_header_sizes],
+        validators=[validate_request_headers],
     )
     request_header_names = serializers.SerializerMethodField()
     channels = OwnersChannelField(

@@ -153,7 +153,7 @@ class MaintenanceWindowViewSet(OwnedObjectsMixin, viewsets.ModelViewSet):
         windows = super().get_queryset()
         if self.action == "list" and "monitor" in self.request.query_params:
             monitor = self.request.query_params["monitor"]
-            if not monitor.isdigit() or len(monitor) > 18:
+            if not (monitor.isascii() and monitor.isdigit()) or len(monitor) > 18:
                 raise ValidationError({"monitor": ["A monitor id (a whole number)."]})
             windows = windows.filter(monitor_id=int(monitor))
         return windows

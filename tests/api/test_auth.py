@@ -130,6 +130,18 @@ def test_me_needs_a_token_or_a_session(alice):
     assert session.get("/api/v1/me").json()["email"] == "alice@example.com"
 
 
+@pytest.mark.parametrize("path", ["/api/v1/me", "/api/v1/monitors/"])
+def test_a_token_that_is_not_utf8_is_refused_not_a_crash(path):
+    client = APIClient()
+    # HTTP headers are bytes; WSGI hands them over as latin-1, so b"\xff" arrives as "ÿ".
+    client.credentials(HTTP_AUTHORIZATION="Token \xff\xfe")
+
+    response = client.get(path)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
 def test_a_session_still_needs_csrf_to_write(alice):
     session = APIClient(enforce_csrf_checks=True)
     session.force_login(alice)

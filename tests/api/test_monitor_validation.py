@@ -24,6 +24,10 @@ def errors_for(client, **changes) -> dict:
         ("example.com/health", "Only http:// and https:// URLs can be monitored (got no scheme)."),
         ("http://exa mple.com/", "Enter a valid URL."),
         ("https://", "Enter a valid URL."),
+        # urlsplit raises on an unbalanced bracket in the host, rather than answering.
+        ("http://[abc", "Enter a valid URL."),
+        ("https://a]b/", "Enter a valid URL."),
+        ("http://[::1", "Enter a valid URL."),
     ],
 )
 def test_only_http_and_https_urls_are_accepted(as_alice, url, message):

@@ -55,3 +55,40 @@ def test_pause_and_resume_actions(admin_client):
 
     admin_client.post(CHANGELIST, {"action": "resume_monitors", "_selected_action": ids})
     assert not Monitor.objects.filter(is_paused=True).exists()
+
+
+def test_a_maintenance_window_is_added_on_the_monitor_page(admin_client):
+    monitor = MonitorFactory(name="db", url="https://db.example.com/", owner__username="alice")
+    page = admin_client.get(f"{CHANGELIST}{monitor.pk}/change/").content.decode()
+    assert "maintenance windows" in page.lower()
+
+    form = {
+        "owner": monitor.owner_id, "name": "db", "url": "https://db.example.com/",
+        "method": "GET", "expected_status_codes": "[]", "request_headers": "{}",
+        "timeout_seconds": 5, "interval_seconds": 60, "failure_threshold": 3,
+        "maintenance_windows-TOTAL_FORMS": 1, "maintenance_windows-INITIAL_FORMS": 0,
+        "maintenance_windows-0-kind": "weekly", "maintenance_windows-0-weekday": 6,
+        "maintenance_windows-0-start_time": "02:00", "maintenance_windows-0-duration_minutes": 60,
+        "maintenance_windows-0-timezone": "Europe/Berlin",
+        "checks-TOTAL_FORMS": 0, "checks-INITIAL_FORMS": 0,
+        "incidents-TOTAL_FORMS": 0, "incidents-INITIAL_FORMS": 0,
+    }
+    response = admin_client.post(f"{CHANGELIST}{monitor.pk}/change/", form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    [window] = monitor.maintenance_windows.all()
+    assert (window.kind, window.weekday, window.timezone) == ("weekly", 6, "Europe/Berlin")
+
+
+def test_check_results_cannot_be_deleted_by_hand(admin_client):
+    from tests.factories import CheckResultFactory
+
+    check = CheckResultFactory()
+
+    response = admin_client.post(
+        "/admin/monitors/checkresult/",
+        {"action": "delete_selected", "_selected_action": [check.pk], "post": "yes"},
+    )
+
+    assert response.status_code in (200, 302)
+    assert check.monitor.checks.filter(pk=check.pk).exists()

@@ -79,7 +79,8 @@ async def test_staff_get_every_users_events_once(bob, alice, alices_monitor):
         await check_now(alices_monitor.pk, scheduled=False)
 
         event = await next_event(socket, "check")
-        assert event["monitor"]["id"] == alices_monitor.pk
+        flipped = await next_event(socket, "monitor.up")
+        assert event["monitor"]["id"] == flipped["monitor"]["id"] == alices_monitor.pk
         assert await socket.receive_nothing(timeout=0.5)
 
 
@@ -94,10 +95,28 @@ async def test_a_target_going_down_sends_the_down_state_and_the_incident(
         first = await next_event(socket, "check")
         await check_now(alices_monitor.pk, scheduled=False)
         second = await next_event(socket, "check")
+        flipped = await next_event(socket, "monitor.down")
         opened = await next_event(socket, "incident.opened")
 
     assert first["check"]["outcome"] == "connection_refused"
     assert first["monitor"]["status"] == "unknown"  # one failure is below the threshold
     assert second["monitor"]["status"] == "down"
+    assert flipped["monitor"]["status"] == "down"
     assert opened["monitor"]["status"] == "down"
     assert "refused" in opened["incident"]["cause"]
+
+
+async def test_status_flips_are_events_of_their_own_and_steady_checks_are_not(
+    alice, alices_monitor, target
+):
+    async with status_socket(headers=await token_headers(alice)) as socket:
+        await socket.receive_json_from()
+
+        await check_now(alices_monitor.pk, scheduled=False)
+        up = await next_event(socket, "monitor.up")
+        await check_now(alices_monitor.pk, scheduled=False)
+        steady = await next_event(socket, "check")
+        assert await socket.receive_nothing(timeout=0.5)
+
+    assert up["monitor"]["status"] == "up"
+    assert steady["monitor"]["status"] == "up"

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from knox.auth import TokenAuthentication
 from knox.models import get_token_model
 from knox.settings import knox_settings
 from knox.views import LogoutView as KnoxLogoutView
@@ -18,6 +17,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .authentication import TokenAuthentication
 from .schema import THROTTLED
 from .serializers import RejectUnknownFieldsMixin
 from .throttles import ScopedThrottle

@@ -22,7 +22,7 @@ class StatusCodesField(forms.CharField):
     def to_python(self, value) -> list[int]:
         text = super().to_python(value)
         parts = [part for part in re.split(r"[\s,]+", text) if part]
-        if not all(part.isdigit() for part in parts):
+        if not all(part.isascii() and part.isdigit() for part in parts):
             raise ValidationError("Give HTTP status codes separated by commas, e.g. 200, 204.")
         return [int(part) for part in parts]
 

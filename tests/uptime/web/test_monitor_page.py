@@ -1,9 +1,11 @@
 """A monitor's page: its state, response-time chart, recent checks and incident timeline,
 visible to its owner and to staff only."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.urls import resolve
 from django.utils import timezone
 
 from monitors.outcomes import Outcome
@@ -57,3 +59,16 @@ def test_staff_see_any_monitor(client, bob, monitor):
     client.force_login(bob)
 
     assert client.get(f"/monitors/{monitor.pk}/").status_code == 200
+
+
+def test_the_live_acknowledge_form_points_at_the_incident_that_opens_later(
+    client, alice, monitor
+):
+    """live.js fills in the id of an incident that opens while the page is open."""
+    client.force_login(alice)
+    page = client.get(f"/monitors/{monitor.pk}/").content.decode()
+    incident = IncidentFactory(monitor=monitor)
+
+    [action] = re.findall(r'data-action="([^"]+)"', page)
+    match = resolve(action.replace("__id__", str(incident.pk)))
+    assert match.url_name == "incident-acknowledge" and match.kwargs == {"pk": incident.pk}
