@@ -1,12 +1,39 @@
-"""What a notification says, built from the incident; wording lives in templates/notifications/."""
+"""What a notification says, built from the incident; wording lives in templates/notifications/.
 
+Templates get the facts as plain names (monitor_name, monitor_target, cause, since, duration,
+monitor_url) and one flag per event (is_opened, is_reminder, is_escalated, is_resolved,
+is_test). Most of that text comes from users (a monitor's name and URL, a check's error), and
+each format needs it escaped its own way: HTML for .html templates, Slack's, Discord's or
+Telegram's rules for their markup, not at all for plain text. So render() escapes those values
+with the escaper it is given and marks them safe; Django's autoescaping, which would write
+"AT&amp;T" into a plain-text mail, then leaves them alone. `monitor` and `incident` stay in the
+context for anything else a template wants, but their text is HTML-escaped by Django wherever
+it appears.
+"""
+
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape as html_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from incidents.models import format_duration
+
+Escape = Callable[[str], str]
+
+
+def no_escape(text: str) -> str:
+    return text
+
+
+def escape_for(template: str) -> Escape:
+    """The escaper a template's file name implies: HTML for .html, none for anything else."""
+    return html_escape if template.endswith(".html") else no_escape
 
 
 @dataclass(frozen=True)
@@ -21,19 +48,51 @@ class Notification:
         # The web frontend's monitor page: its checks, chart and incident timeline.
         return f"{settings.SITE_URL}{reverse('web:monitor', args=[self.monitor.pk])}"
 
-    def context(self) -> dict:
-        incident = self.incident
+    @property
+    def happened_at(self) -> datetime:
+        """When what this notification announces happened: the outage began, it ended, or (a
+        reminder, an escalation, a test) now."""
+        if self.event == "incident.opened":
+            return self.incident.opened_at
+        if self.event == "incident.resolved" and self.incident.resolved_at:
+            return self.incident.resolved_at
+        return timezone.now()
+
+    def context(self, escape: Escape = no_escape) -> dict:
+        incident, monitor = self.incident, self.monitor
+
+        def text(value: object) -> SafeString:
+            return mark_safe(escape(str(value or "")))
+
         return {
             "event": self.event,
             "is_opened": self.event == "incident.opened",
-            "monitor": self.monitor,
+            "is_reminder": self.event == "incident.reminder",
+            "is_escalated": self.event == "incident.escalated",
+            "is_resolved": self.event == "incident.resolved",
+            "is_test": self.event == "test",
+            "monitor": monitor,
             "incident": incident,
+            "monitor_name": text(monitor.name),
+            "monitor_target": text(monitor.url),
+            # Ours, not a user's: left to Django's escaping, which is right for an href and
+            # changes nothing in a URL made of SITE_URL and a path, where a markup escaper
+            # (Discord's backslashes) would break the link.
             "monitor_url": self.monitor_url,
+            "cause": text(incident.cause),
+            "since": incident.opened_at,
+            "since_unix": int(incident.opened_at.timestamp()),
+            "resolved_at": incident.resolved_at,
+            # Down so far while open (a reminder, an escalation: it has gone unacknowledged as
+            # long, since an acknowledged incident stops both), the whole outage once resolved.
             "duration": format_duration(incident.duration),
         }
 
-    def render(self, template: str) -> str:
-        return render_to_string(f"notifications/{template}", self.context()).strip()
+    def render(self, template: str, escape: Escape | None = None) -> str:
+        """templates/notifications/<template>, with user text escaped by `escape` (default:
+        HTML for an .html template, nothing otherwise)."""
+        context = self.context(escape or escape_for(template))
+        return render_to_string(f"notifications/{template}", context).strip()
 
     def as_payload(self) -> dict:
         """The JSON body of a webhook: stable field names that receivers can rely on."""

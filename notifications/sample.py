@@ -8,11 +8,12 @@ from django.conf import settings
 from django.template.loader import select_template
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from incidents.models import Incident
 from monitors.models import Monitor
 
-from .messages import Notification
+from .messages import Escape, Notification, escape_for, no_escape
 from .models import Event, NotificationChannel, NotificationLog
 from .transports import TransportError
 
@@ -29,14 +30,14 @@ class SampleNotification(Notification):
     def monitor_url(self) -> str:
         return f"{settings.SITE_URL}{reverse('web:dashboard')}"
 
-    def context(self) -> dict:
-        return {**super().context(), "channel_name": self.channel_name}
+    def context(self, escape: Escape = no_escape) -> dict:
+        return {**super().context(escape), "channel_name": mark_safe(escape(self.channel_name))}
 
-    def render(self, template: str) -> str:
+    def render(self, template: str, escape: Escape | None = None) -> str:
         chosen = select_template(
             [f"notifications/sample/{template}", "notifications/sample/summary.txt"]
         )
-        return chosen.render(self.context()).strip()
+        return chosen.render(self.context(escape or escape_for(template))).strip()
 
 
 def sample_notification(channel: NotificationChannel) -> SampleNotification:

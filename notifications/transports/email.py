@@ -25,13 +25,16 @@ class EmailTransport(Transport):
         return []
 
     def notify(self, notification: Notification) -> str:
+        # A header cannot hold a line break, and a monitor's name might.
+        subject = " ".join(notification.render("email/subject.txt").split())
         message = EmailMultiAlternatives(
-            subject=notification.render("email/subject.txt"),
+            subject=subject,
             body=notification.render("email/body.txt"),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[self.config["to"]],
             headers={"X-Uptime-Idempotency-Key": notification.idempotency_key},
         )
+        message.attach_alternative(notification.render("email/body.html"), "text/html")
         try:
             sent = message.send()
         except OSError as exc:  # SMTP connection problems are worth a retry

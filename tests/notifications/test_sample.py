@@ -1,8 +1,9 @@
 import pytest
 from django.core import mail
+from django.template.loader import get_template
 
 from notifications.models import Delivery, NotificationLog
-from notifications.sample import send_test_message
+from notifications.sample import sample_notification, send_test_message
 from tests.factories import NotificationChannelFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +54,28 @@ def test_a_failure_is_logged_and_nothing_is_left_to_retry():
     assert log.error
     assert NotificationLog.objects.get() == log
     assert not Delivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "summary.txt",
+        "email/subject.txt",
+        "email/body.txt",
+        "email/body.html",
+        "slack/details.txt",
+        "discord/title.txt",
+        "discord/description.txt",
+        "telegram/message.html",
+    ],
+)
+def test_every_template_has_a_sample_that_says_it_is_a_test(template):
+    channel = NotificationChannelFactory(name="Night shift")
+    # Its own, not the sample/summary.txt that a transport without one falls back to.
+    get_template(f"notifications/sample/{template}")
+
+    text = sample_notification(channel).render(template).lower()
+
+    assert "test" in text
+    # Worded for a test, not a real alert about the stand-in monitor.
+    assert "example api" not in text
