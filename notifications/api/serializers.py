@@ -8,32 +8,96 @@ from uptime.api.serializers import RejectUnknownFieldsMixin, run_model_clean
 from ..models import Device, NotificationChannel, NotificationLog
 from ..redaction import redacted_config
 
+Kind = NotificationChannel.Kind
 # The keys each kind's config may have; the transports validate their values (Model.clean).
 CONFIG_KEYS = {
-    NotificationChannel.Kind.WEBHOOK: {"url"},
-    NotificationChannel.Kind.EMAIL: {"to"},
+    Kind.WEBHOOK: {"url", "secret"},
+    Kind.EMAIL: {"to"},
+    Kind.SLACK: {"webhook_url"},
+    Kind.DISCORD: {"webhook_url"},
+    Kind.TELEGRAM: {"bot_token", "chat_id"},
+    Kind.APNS: set(),
 }
-WEBHOOK_CONFIG = {
-    "type": "object",
-    "title": "Webhook config",
-    "properties": {"url": {"type": "string", "format": "uri", "maxLength": 2000}},
-    "required": ["url"],
-    "additionalProperties": False,
-}
-EMAIL_CONFIG = {
-    "type": "object",
-    "title": "Email config",
-    "properties": {"to": {"type": "string", "format": "email", "maxLength": 254}},
-    "required": ["to"],
-    "additionalProperties": False,
-}
+
+
+def config_schema(title: str, properties: dict, required: tuple[str, ...] = ()) -> dict:
+    schema = {
+        "type": "object",
+        "title": title,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:  # OpenAPI 3.0 wants at least one name in a "required" list, or no list
+        schema["required"] = list(required)
+    return schema
+
+
+URL = {"type": "string", "format": "uri", "maxLength": 2000}
+# Slack and Discord configs have the same shape: one schema, so that oneOf still matches
+# exactly one alternative for every valid config.
+CONFIG_SCHEMAS = [
+    config_schema(
+        "Webhook config",
+        {
+            "url": URL,
+            "secret": {
+                "type": "string",
+                "minLength": 16,
+                "maxLength": 200,
+                "description": "Optional. Signs every request: X-Uptime-Signature is "
+                'sha256=HMAC-SHA256(secret, "<X-Uptime-Timestamp>.<raw body>") in hex.',
+            },
+        },
+        ("url",),
+    ),
+    config_schema(
+        "Email config", {"to": {"type": "string", "format": "email", "maxLength": 254}}, ("to",)
+    ),
+    config_schema(
+        "Slack or Discord config",
+        {"webhook_url": {**URL, "description": "The incoming webhook's URL (https for Slack)."}},
+        ("webhook_url",),
+    ),
+    config_schema(
+        "Telegram config",
+        {
+            "bot_token": {
+                "type": "string",
+                "pattern": "^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$",
+                "description": "The token BotFather gave the bot.",
+            },
+            "chat_id": {
+                "oneOf": [
+                    {"type": "integer"},
+                    {"type": "string", "pattern": "^(-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$"},
+                ],
+                "description": "The chat's numeric id, or a public channel's @username.",
+            },
+        },
+        ("bot_token", "chat_id"),
+    ),
+    config_schema("Apple Push config (no keys: it pushes to the owner's devices)", {}),
+]
+REDACTED_CONFIG_SCHEMAS = [
+    config_schema(
+        "Webhook", {"url": {"type": "string"}, "signed": {"type": "boolean"}}, ("url", "signed")
+    ),
+    config_schema("Email", {"to": {"type": "string"}}, ("to",)),
+    config_schema("Slack or Discord", {"webhook_url": {"type": "string"}}, ("webhook_url",)),
+    config_schema("Telegram", {"chat_id": {"type": "string"}}, ("chat_id",)),
+    config_schema("Apple Push", {}),
+]
 
 
 @extend_schema_field(
     {
-        "oneOf": [WEBHOOK_CONFIG, EMAIL_CONFIG],
+        "oneOf": CONFIG_SCHEMAS,
         "writeOnly": True,
-        "description": 'webhook: {"url": "https://..."}; email: {"to": "ops@example.com"}. '
+        "description": 'webhook: {"url": "https://...", "secret": "..." (optional)}; '
+        'email: {"to": "ops@example.com"}; slack: {"webhook_url": '
+        '"https://hooks.slack.com/services/..."}; discord: {"webhook_url": '
+        '"https://discord.com/api/webhooks/..."}; telegram: {"bot_token": "123456:ABC...", '
+        '"chat_id": "-100123..." or "@channel"}; apns: {}. '
         "Write-only (it may hold a secret): responses show redacted_config. Required when "
         "creating a channel or changing its kind; omit it to keep the saved one.",
     }
@@ -46,8 +110,9 @@ class NotificationChannelSerializer(RejectUnknownFieldsMixin, serializers.ModelS
     owner = serializers.PrimaryKeyRelatedField(read_only=True)
     config = ChannelConfigField(required=False, write_only=True)
     redacted_config = serializers.SerializerMethodField(
-        help_text="Enough of the config to recognise the channel: a webhook's scheme and "
-        "host only, an email channel's address."
+        help_text="Enough of the config to recognise the channel, never a secret: a webhook's "
+        "scheme and host and whether it signs requests, an email channel's address, a Slack "
+        "or Discord webhook's scheme and host, a Telegram chat id, nothing for Apple Push."
     )
 
     class Meta:
@@ -57,7 +122,8 @@ class NotificationChannelSerializer(RejectUnknownFieldsMixin, serializers.ModelS
         ]
         read_only_fields = ["created_at"]
 
-    def get_redacted_config(self, channel: NotificationChannel) -> dict[str, str]:
+    @extend_schema_field({"oneOf": REDACTED_CONFIG_SCHEMAS})
+    def get_redacted_config(self, channel: NotificationChannel) -> dict[str, str | bool]:
         return redacted_config(channel)
 
     def validate(self, attrs: dict) -> dict:

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from notifications.models import NotificationChannel
@@ -20,7 +22,15 @@ def channel(kind, config):
     ],
 )
 def test_a_webhook_shows_only_its_origin(url, shown):
-    assert redacted_config(channel("webhook", {"url": url})) == {"url": shown}
+    assert redacted_config(channel("webhook", {"url": url})) == {"url": shown, "signed": False}
+
+
+def test_a_webhook_says_that_it_signs_but_never_shows_the_secret():
+    shown = redacted_config(
+        channel("webhook", {"url": "https://example.com/hook", "secret": "s3cret-0123456789"})
+    )
+
+    assert shown == {"url": "https://example.com/…", "signed": True}
 
 
 def test_an_email_channel_shows_its_address():
@@ -29,5 +39,29 @@ def test_an_email_channel_shows_its_address():
     }
 
 
+@pytest.mark.parametrize(
+    ("kind", "url", "shown"),
+    [
+        ("slack", "https://hooks.slack.com/services/T0/B0/s3cret", "https://hooks.slack.com/…"),
+        ("discord", "https://discord.com/api/webhooks/123/s3cret", "https://discord.com/…"),
+    ],
+)
+def test_slack_and_discord_show_only_their_webhooks_origin(kind, url, shown):
+    assert redacted_config(channel(kind, {"webhook_url": url})) == {"webhook_url": shown}
+
+
+def test_telegram_shows_the_chat_never_the_bot_token():
+    config = {"bot_token": "123456789:AAHs3cretTelegramBotToken0123456789", "chat_id": -100123}
+
+    shown = redacted_config(channel("telegram", config))
+
+    assert shown == {"chat_id": "-100123"}
+    assert "s3cret" not in json.dumps(shown)
+
+
+def test_apple_push_has_nothing_to_show():
+    assert redacted_config(channel("apns", {})) == {}
+
+
 def test_an_unknown_kind_shows_nothing():
-    assert redacted_config(channel("telegram", {"bot_token": "123:abc"})) == {}
+    assert redacted_config(channel("pigeon", {"secret": "s3cret"})) == {}
