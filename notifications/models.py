@@ -39,7 +39,9 @@ class NotificationChannel(models.Model):
     config = models.JSONField(
         default=dict,
         blank=True,
-        help_text='Webhook: {"url": "https://..."}. Email: {"to": "ops@example.com"}.',
+        help_text='Webhook: {"url": "https://...", "secret": "..."}; email: {"to": "..."}; '
+        'Slack or Discord: {"webhook_url": "https://..."}; Telegram: {"bot_token": "...", '
+        '"chat_id": "..."}; Apple Push: {}.',
     )
     is_enabled = models.BooleanField(default=True)
     remind_every_minutes = models.PositiveIntegerField(

@@ -26,6 +26,29 @@ def redacted_config(channel: NotificationChannel) -> dict[str, str | bool]:
     return {}
 
 
+# The config keys that hold a credential, per kind: never shown back, kept when an edit in the
+# admin leaves them out.
+SECRET_KEYS: dict[str, frozenset[str]] = {
+    NotificationChannel.Kind.WEBHOOK: frozenset({"url", "secret"}),
+    NotificationChannel.Kind.SLACK: frozenset({"webhook_url"}),
+    NotificationChannel.Kind.DISCORD: frozenset({"webhook_url"}),
+    NotificationChannel.Kind.TELEGRAM: frozenset({"bot_token"}),
+}
+
+
+def public_config(kind: str, config: object) -> dict:
+    """The config without its secret keys."""
+    if not isinstance(config, dict):
+        return {}
+    return {key: value for key, value in config.items() if key not in SECRET_KEYS.get(kind, ())}
+
+
+def secret_config(kind: str, config: object) -> dict:
+    if not isinstance(config, dict):
+        return {}
+    return {key: value for key, value in config.items() if key in SECRET_KEYS.get(kind, ())}
+
+
 def url_origin(url: object) -> str:
     """scheme://host[:port]/… for a URL: never its user info, path or query."""
     if not isinstance(url, str):
