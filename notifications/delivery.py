@@ -70,6 +70,10 @@ def _failed(delivery: Delivery, error: TransportError) -> float | None:
         _log(delivery, NotificationLog.Outcome.FAILED, error=error)
         return None
     wait = backoff_seconds(delivery.attempts)
+    if error.retry_after:
+        # A provider that rate-limits us says for how long; retrying sooner only earns
+        # another 429 and spends an attempt.
+        wait = max(wait, min(error.retry_after, MAX_BACKOFF_SECONDS))
     _finish(
         delivery,
         Delivery.Status.PENDING,

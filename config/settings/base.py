@@ -274,4 +274,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # At DEBUG urllib3 logs every request line, and notification URLs carry credentials
+        # (Telegram's /bot<token>/, Slack's and Discord's webhook paths): never below WARNING.
+        "urllib3": {"level": "WARNING"},
+        # Two INFO lines per push ("Connection established/released") say nothing useful.
+        "aioapns": {"level": "WARNING"},
+    },
 }

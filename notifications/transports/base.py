@@ -2,13 +2,16 @@ from notifications.messages import Notification
 
 
 class TransportError(Exception):
-    """A failed delivery. permanent=True means retrying cannot help (bad config, 4xx)."""
+    """A failed delivery. permanent=True means retrying cannot help (bad config, 4xx).
+    retry_after: the seconds the provider asked us to wait (a 429's Retry-After), if any."""
 
-    def __init__(self, message: str, *, permanent: bool = False, response: str = "") -> None:
+    def __init__(self, message: str, *, permanent: bool = False, response: str = "",
+                 retry_after: float | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.response = response
+        self.retry_after = retry_after
 
 
 class Transport:

@@ -75,8 +75,30 @@ def post_json(
             f"{name} answered HTTP {response.status_code}{f': {explained}' if explained else ''}",
             permanent=response.status_code not in TRANSIENT_STATUSES,
             response=f"HTTP {response.status_code}: {_without_url(response.text[:200], url)}",
+            retry_after=_retry_after(response),
         )
     return response
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """How long a rate-limiting provider asked us to wait: the Retry-After header (Slack,
+    Discord) or a retry_after in the JSON body (Telegram's parameters, Discord's body)."""
+    header = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass  # absent, or an HTTP date: fall back to the body
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    parameters = body.get("parameters")
+    seconds = (parameters if isinstance(parameters, dict) else body).get("retry_after")
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool):
+        return max(0.0, float(seconds))
+    return None
 
 
 def _without_url(text: str, url: str) -> str:
