@@ -1,7 +1,9 @@
 import pytest
 
 from incidents.models import IncidentEvent
-from tests.factories import IncidentFactory, MonitorFactory
+from notifications import delivery
+from notifications.models import Delivery
+from tests.factories import IncidentFactory, MonitorFactory, NotificationChannelFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +82,20 @@ def test_incidents_cannot_be_created_or_edited(as_alice, incidents):
     assert as_alice.post("/api/v1/incidents/", {}).status_code == 405
     assert as_alice.patch(f"/api/v1/incidents/{incident.pk}/", {"cause": "x"}).status_code == 405
     assert as_alice.delete(f"/api/v1/incidents/{incident.pk}/").status_code == 405
+
+
+def test_the_detail_shows_a_delivery_that_failed_for_good(as_alice, incidents, settings):
+    settings.UPTIME_NOTIFICATION_MAX_ATTEMPTS = 1
+    incident = incidents["open"]
+    # Port 9 on loopback refuses at once: the one allowed attempt fails.
+    channel = NotificationChannelFactory(owner=incident.monitor.owner, name="ops hook",
+                                         config={"url": "http://127.0.0.1:9/hook"})
+    failed = Delivery.objects.create(incident=incident, channel=channel, event="incident.opened")
+    delivery.attempt(failed.pk)
+
+    [shown] = as_alice.get(f"/api/v1/incidents/{incident.pk}/").json()["deliveries"]
+
+    assert (shown["channel_name"], shown["event"], shown["status"], shown["attempts"]) == (
+        "ops hook", "incident.opened", "failed", 1
+    )
+    assert "ConnectionError" in shown["last_error"]
