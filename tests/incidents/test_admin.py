@@ -11,12 +11,6 @@ CHANGELIST = "/admin/incidents/incident/"
 
 
 @pytest.fixture
-def admin_client(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "x"))
-    return client
-
-
-@pytest.fixture
 def incidents(alice):
     api, web = MonitorFactory(name="api"), MonitorFactory(name="web")
     return {

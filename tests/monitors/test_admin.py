@@ -11,12 +11,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/monitors/monitor/"
 
 
-@pytest.fixture
-def admin_client(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "x"))
-    return client
-
-
 def test_the_changelist_cells_carry_the_hooks_live_js_updates(admin_client):
     monitor = MonitorFactory(status="down", last_response_ms=250, last_checked_at=timezone.now())
 

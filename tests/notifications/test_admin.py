@@ -11,12 +11,6 @@ SLACK_URL = "https://hooks.slack.com/services/T000/B000/s3cretPathToken"
 
 
 @pytest.fixture
-def admin_client(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "x"))
-    return client
-
-
-@pytest.fixture
 def telegram(alice):
     return NotificationChannelFactory(
         owner=alice, kind="telegram", name="ops chat",
