@@ -7,7 +7,7 @@ from django.utils import timezone
 from incidents.models import Incident
 from monitors.models import CheckResult, MaintenanceWindow, Monitor
 from monitors.outcomes import Outcome
-from notifications.models import Device, NotificationChannel
+from notifications.models import Delivery, Device, NotificationChannel
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -81,3 +81,12 @@ class MaintenanceWindowFactory(factory.django.DjangoModelFactory):
     kind = MaintenanceWindow.Kind.ONE_OFF
     starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))
     ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
+
+
+def delivery_for(channel, event: str = "incident.opened", *, name: str = "Billing API",
+                 **incident_fields) -> Delivery:
+    """A Delivery of `event` to `channel` about an incident of a monitor of its owner's."""
+    monitor = MonitorFactory(owner=channel.owner, name=name,
+                             url="https://billing.example.com/health")
+    incident = IncidentFactory(monitor=monitor, cause="expected 200, got 503", **incident_fields)
+    return Delivery.objects.create(incident=incident, channel=channel, event=event)

@@ -8,7 +8,10 @@ from notifications import delivery
 from notifications.models import Delivery, NotificationLog
 from notifications.sample import send_test_message
 from notifications.transports.discord import AMBER, GREEN, RED, DiscordTransport
-from tests.factories import IncidentFactory, MonitorFactory, NotificationChannelFactory
+from tests.factories import (
+    NotificationChannelFactory,
+    delivery_for,
+)
 from tests.support.receiver import Answer
 
 pytestmark = pytest.mark.django_db
@@ -26,13 +29,6 @@ def channel(receiver):
         kind="discord", config={"webhook_url": f"{receiver.base_url}{SECRET_PATH}"}
     )
 
-
-def delivery_for(channel, event: str = "incident.opened", *, name: str = "Billing API",
-                 **incident_fields) -> Delivery:
-    monitor = MonitorFactory(owner=channel.owner, name=name,
-                             url="https://billing.example.com/health")
-    incident = IncidentFactory(monitor=monitor, cause="expected 200, got 503", **incident_fields)
-    return Delivery.objects.create(incident=incident, channel=channel, event=event)
 
 
 def test_discord_gets_an_embed_and_its_message_id_is_kept(channel, receiver, settings):

@@ -8,7 +8,10 @@ from notifications import delivery
 from notifications.models import Delivery, NotificationLog
 from notifications.sample import send_test_message
 from notifications.transports.slack import SlackTransport
-from tests.factories import IncidentFactory, MonitorFactory, NotificationChannelFactory
+from tests.factories import (
+    NotificationChannelFactory,
+    delivery_for,
+)
 from tests.support.receiver import Answer
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +28,6 @@ def channel(receiver):
         kind="slack", config={"webhook_url": f"{receiver.base_url}{SECRET_PATH}"}
     )
 
-
-def delivery_for(channel, event: str = "incident.opened", *, name: str = "Billing API",
-                 **incident_fields) -> Delivery:
-    monitor = MonitorFactory(owner=channel.owner, name=name,
-                             url="https://billing.example.com/health")
-    incident = IncidentFactory(monitor=monitor, cause="expected 200, got 503", **incident_fields)
-    return Delivery.objects.create(incident=incident, channel=channel, event=event)
 
 
 def monitor_link(opened: Delivery, settings) -> str:

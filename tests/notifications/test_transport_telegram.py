@@ -8,7 +8,12 @@ from notifications import delivery
 from notifications.models import Delivery, NotificationLog
 from notifications.sample import send_test_message
 from notifications.transports.telegram import TelegramTransport
-from tests.factories import IncidentFactory, MonitorFactory, NotificationChannelFactory
+from tests.factories import (
+    IncidentFactory,
+    MonitorFactory,
+    NotificationChannelFactory,
+    delivery_for,
+)
 from tests.support.receiver import Answer
 
 pytestmark = pytest.mark.django_db
@@ -27,13 +32,6 @@ def channel(receiver, settings):
         kind="telegram", config={"bot_token": TOKEN, "chat_id": "-1001234567890"}
     )
 
-
-def delivery_for(channel, event: str = "incident.opened", *, name: str = "Billing API",
-                 **incident_fields) -> Delivery:
-    monitor = MonitorFactory(owner=channel.owner, name=name,
-                             url="https://billing.example.com/health")
-    incident = IncidentFactory(monitor=monitor, cause="expected 200, got 503", **incident_fields)
-    return Delivery.objects.create(incident=incident, channel=channel, event=event)
 
 
 def test_the_bot_sends_an_html_message_and_its_id_is_kept(channel, receiver, settings):

@@ -9,21 +9,19 @@ import pytest
 from django.utils import timezone
 
 from notifications import delivery
-from notifications.models import Delivery, NotificationLog
+from notifications.models import NotificationLog
 from notifications.sample import send_test_message
 from notifications.transports.webhook import WebhookTransport, signature_headers
-from tests.factories import IncidentFactory, MonitorFactory, NotificationChannelFactory
+from tests.factories import (
+    NotificationChannelFactory,
+    delivery_for,
+)
 from tests.support.receiver import RecordedRequest
 
 pytestmark = pytest.mark.django_db
 
 SECRET = "whsec-s3cret-0123456789abcdef"
 
-
-def delivery_for(channel, event: str = "incident.opened", **incident_fields) -> Delivery:
-    monitor = MonitorFactory(owner=channel.owner, name="Billing API")
-    incident = IncidentFactory(monitor=monitor, cause="expected 200, got 503", **incident_fields)
-    return Delivery.objects.create(incident=incident, channel=channel, event=event)
 
 
 def verify(request: RecordedRequest, secret: str, *, tolerance_seconds: int = 300) -> bool:
