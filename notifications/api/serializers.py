@@ -118,7 +118,8 @@ class NotificationChannelSerializer(RejectUnknownFieldsMixin, serializers.ModelS
     class Meta:
         model = NotificationChannel
         fields = [
-            "id", "owner", "name", "kind", "config", "redacted_config", "is_enabled", "created_at",
+            "id", "owner", "name", "kind", "config", "redacted_config", "is_enabled",
+            "remind_every_minutes", "escalate_after_minutes", "created_at",
         ]
         read_only_fields = ["created_at"]
 

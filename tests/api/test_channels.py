@@ -189,3 +189,25 @@ def test_the_schema_describes_every_kinds_config():
     assert configs["Telegram config"]["required"] == ["bot_token", "chat_id"]
     shown = schema["components"]["schemas"]["NotificationChannel"]["properties"]
     assert len(shown["redacted_config"]["oneOf"]) == 5
+
+
+def test_reminders_and_escalation_are_set_per_channel(as_alice):
+    response = as_alice.post("/api/v1/channels/", {
+        "name": "pager", "kind": "email", "config": {"to": "pager@example.com"},
+        "remind_every_minutes": 30, "escalate_after_minutes": 15,
+    }, format="json")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["remind_every_minutes"], body["escalate_after_minutes"]) == (30, 15)
+
+
+@pytest.mark.parametrize("field", ["remind_every_minutes", "escalate_after_minutes"])
+@pytest.mark.parametrize("value", [0, -5, 7 * 24 * 60 + 1, "soon"])
+def test_reminder_and_escalation_bounds(as_alice, field, value):
+    response = as_alice.post("/api/v1/channels/", {
+        "name": "pager", "kind": "email", "config": {"to": "pager@example.com"}, field: value,
+    }, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
