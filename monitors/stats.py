@@ -65,11 +65,14 @@ def percentile_response_ms(checks, percentile: int, *, count: int) -> int | None
     if count == 0:
         return None
     rank = math.ceil(percentile / 100 * count)
-    return (
+    # A slice, not an index: rows deleted since they were counted (history pruned, the
+    # monitor deleted) must give an answer, not an IndexError.
+    at_rank = (
         checks.exclude(response_ms=None)
         .order_by("response_ms")
-        .values_list("response_ms", flat=True)[rank - 1]
+        .values_list("response_ms", flat=True)[rank - 1 : rank]
     )
+    return next(iter(at_rank), None)
 
 
 def uptime_report(monitor: Monitor, *, now: datetime | None = None) -> dict[str, WindowStats]:

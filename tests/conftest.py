@@ -82,3 +82,34 @@ def bob(db):
 @pytest.fixture
 def charlie(db):
     return UserFactory(username="charlie")
+
+
+@pytest.fixture(autouse=True)
+def no_throttling(settings):
+    """Throttle history lives in the suite's Redis and outlives a test; with rates off, no
+    test can be throttled by what an earlier one did. tests/api/test_throttles.py turns them
+    on with small rates."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            scope: None for scope in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        },
+    }
+
+
+@pytest.fixture
+def rates(settings, redis_server):
+    """Turn the throttles on with small rates, starting from no history."""
+    for key in redis_server.scan_iter("*throttle_*"):
+        redis_server.delete(key)
+
+    def set_rates(**scopes: str) -> None:
+        settings.REST_FRAMEWORK = {
+            **settings.REST_FRAMEWORK,
+            "DEFAULT_THROTTLE_RATES": {
+                "auth": None, "check-now": None, "channel-test": None,
+                **{scope.replace("_", "-"): rate for scope, rate in scopes.items()},
+            },
+        }
+
+    return set_rates

@@ -5,19 +5,6 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 
-@pytest.fixture(autouse=True)
-def no_throttling(settings):
-    """Throttle history lives in the suite's Redis and outlives a test; with rates off, no
-    test can be throttled by what an earlier one did. tests/api/test_throttles.py turns them
-    on with small rates."""
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            scope: None for scope in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-        },
-    }
-
-
 @pytest.fixture
 def client_for(db):
     """client_for(user) -> an APIClient sending that user's token; client_for(None) sends none."""

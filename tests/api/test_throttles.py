@@ -9,24 +9,6 @@ from tests.factories import MonitorFactory, NotificationChannelFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def rates(settings, redis_server):
-    """Turn the throttles on with small rates, starting from no history."""
-    for key in redis_server.scan_iter("*throttle_*"):
-        redis_server.delete(key)
-
-    def set_rates(**scopes: str) -> None:
-        settings.REST_FRAMEWORK = {
-            **settings.REST_FRAMEWORK,
-            "DEFAULT_THROTTLE_RATES": {
-                "auth": None, "check-now": None, "channel-test": None,
-                **{scope.replace("_", "-"): rate for scope, rate in scopes.items()},
-            },
-        }
-
-    return set_rates
-
-
 def test_logins_from_one_address_are_throttled(rates, alice):
     rates(auth="3/minute")
     client = APIClient(REMOTE_ADDR="203.0.113.7")

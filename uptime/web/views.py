@@ -1,6 +1,8 @@
 """Thin views over the models: every monitor and incident query starts from visible_monitors()
 or visible_incidents(), so another user's rows are simply not found (404, never 403)."""
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ from monitors.models import Monitor
 from monitors.outcomes import Outcome
 from monitors.quota import ensure_monitor_quota
 from uptime.api.scoping import visible_to
+from uptime.api.throttles import ScopedThrottle
 
 from .forms import MonitorForm
 from .history import HOURS, hourly_uptime, response_chart
@@ -184,9 +187,20 @@ class ResumeMonitorView(MonitorActionView):
 
 
 class CheckNowView(MonitorActionView):
+    # The API's check-now throttle, with the same history: a user gets one budget of manual
+    # checks whether they press the button or call the API.
+    throttle_scope = "check-now"
+
     def act(self, monitor: Monitor) -> None:
         if monitor.is_paused:
             messages.error(self.request, "Resume the monitor to check it.")
+            return
+        throttle = ScopedThrottle()
+        if not throttle.allow_request(self.request, self):
+            messages.error(
+                self.request,
+                f"Too many checks asked for; try again in {math.ceil(throttle.wait() or 1)} s.",
+            )
             return
         try:
             tasks.check_now(monitor)

@@ -85,3 +85,14 @@ def test_check_now_queues_a_check(client, alice, monitor, queue_length):
     client.post(f"/monitors/{monitor.pk}/check/")
 
     assert queue_length("checks") == 1
+
+
+def test_check_now_shares_the_apis_throttle(client, alice, monitor, queue_length, rates):
+    rates(check_now="2/minute")
+    client.force_login(alice)
+
+    for _ in range(3):
+        response = client.post(f"/monitors/{monitor.pk}/check/", follow=True)
+
+    assert b"Too many checks asked for; try again in" in response.content
+    assert queue_length("checks") == 2
