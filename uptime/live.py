@@ -85,21 +85,37 @@ def snapshot(monitors) -> dict:
 
 def publish(owner_id: int, event: dict) -> None:
     """Send one event to the owner's dashboards and the operators'. Never raises."""
+    message = {"type": "status.event", "event": event}
+    _send_best_effort([owner_group(owner_id), OPERATORS_GROUP], message, event["type"])
+
+
+def revocation_group(*, token_key: str = "", session_key: str = "") -> str:
+    """The group of the sockets signed in with one API token, or with one browser session."""
+    return f"auth.token.{token_key}" if token_key else f"auth.session.{session_key}"
+
+
+def close_sockets(group: str) -> None:
+    """Close the sockets of a token that was revoked or a session that logged out: what they
+    were allowed to see when they connected, they may no longer see. Never raises."""
+    _send_best_effort([group], {"type": "auth.revoked"}, "auth.revoked")
+
+
+def _send_best_effort(groups: list[str], message: dict, what: str) -> None:
     try:
         layer = get_channel_layer()
         if layer is None:
-            logger.warning("no channel layer configured; live event %s dropped", event["type"])
+            logger.warning("no channel layer configured; live event %s dropped", what)
             return
-        message = {"type": "status.event", "event": event}
-        async_to_sync(_send_both)(layer, owner_group(owner_id), message)
-    except Exception:  # the contract: publishing never fails a check
-        logger.warning("could not publish live event %s", event.get("type"), exc_info=True)
+        async_to_sync(_send)(layer, groups, message)
+    except Exception:  # the contract: publishing never fails a check or a request
+        logger.warning("could not publish live event %s", what, exc_info=True)
 
 
-async def _send_both(layer, group: str, message: dict) -> None:
+async def _send(layer, groups: list[str], message: dict) -> None:
+    # One deadline for all the groups, so a Redis that hangs costs at most this once.
     async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
-        await layer.group_send(group, message)
-        await layer.group_send(OPERATORS_GROUP, message)
+        for group in groups:
+            await layer.group_send(group, message)
 
 
 def publish_monitor(monitor, kind: str, **extra) -> None:

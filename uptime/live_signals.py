@@ -1,14 +1,17 @@
 """Publish the changes a check does not make: monitors created, edited, paused, resumed and
-deleted, and incidents acknowledged, whoever made them (admin, API, web, shell).
+deleted, and incidents acknowledged, whoever made them (admin, API, web, shell); and close the
+sockets of an API token that was revoked or a browser session that logged out.
 
 Checks publish their own results and incident transitions (monitors/checking.py). These
 receivers publish only after the transaction commits, so a dashboard never shows a change that
 rolled back, and they build the event when the row is saved, so it shows that save's state.
 """
 
+from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from knox.models import AuthToken
 
 from incidents.models import IncidentEvent
 from monitors.models import Monitor
@@ -69,3 +72,18 @@ def publish_acknowledged(sender, instance: IncidentEvent, created: bool, raw: bo
         "monitor": live.monitor_state(monitor),
         "incident": live.incident_state(incident),
     })
+
+
+@receiver(post_delete, sender=AuthToken, dispatch_uid="live.close_revoked_token_sockets")
+def close_revoked_token_sockets(sender, instance: AuthToken, **kwargs) -> None:
+    # Logout, logout-all, an admin deleting the token, knox pruning an expired one.
+    group = live.revocation_group(token_key=instance.token_key)
+    transaction.on_commit(lambda: live.close_sockets(group), robust=True)
+
+
+@receiver(user_logged_out, dispatch_uid="live.close_logged_out_session_sockets")
+def close_logged_out_session_sockets(sender, request, user, **kwargs) -> None:
+    # Sent before the session is flushed, so its key still names the sockets to close.
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if session_key:
+        live.close_sockets(live.revocation_group(session_key=session_key))

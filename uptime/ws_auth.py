@@ -11,6 +11,7 @@ from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from knox.settings import CONSTANTS as knox_constants
 from rest_framework.exceptions import AuthenticationFailed
 
 from uptime.api.authentication import TokenAuthentication
@@ -59,7 +60,14 @@ class TokenAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope, receive, send):
         token = presented_token(scope)
         if token is not None:
-            scope = dict(scope, user=await user_for_token(token), auth_method="token")
+            scope = dict(
+                scope,
+                user=await user_for_token(token),
+                auth_method="token",
+                # knox's lookup key: the consumer joins the group that closes this token's
+                # sockets when it is revoked.
+                token_key=token[: knox_constants.TOKEN_KEY_LENGTH],
+            )
         return await super().__call__(scope, receive, send)
 
 

@@ -2,7 +2,11 @@
 its API token (header or subprotocol, with or without Origin); nobody else."""
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.test import Client
 from knox.models import get_token_model
+from rest_framework.test import APIClient
 
 from tests.uptime.conftest import (
     SITE_ORIGIN,
@@ -68,3 +72,48 @@ async def test_a_session_without_an_origin_is_refused(alice):
 async def test_a_token_does_not_excuse_a_foreign_origin(alice):
     headers = await token_headers(alice) + [(b"origin", b"https://evil.example")]
     assert await refused(headers=headers)
+
+
+async def closed_with(socket) -> int | None:
+    """The close code the server sent, skipping any event before it."""
+    while True:
+        output = await socket.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return output.get("code")
+
+
+async def test_logging_out_a_device_closes_its_sockets_but_not_the_others(alice):
+    phone, laptop = await api_token(alice), await api_token(alice)
+
+    def log_out(token: str) -> int:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client.post("/api/v1/auth/logout").status_code
+
+    async with (
+        status_socket(headers=[(b"authorization", f"Token {phone}".encode())]) as phones,
+        status_socket(headers=[(b"authorization", f"Token {laptop}".encode())]) as laptops,
+    ):
+        await phones.receive_json_from()
+        await laptops.receive_json_from()
+
+        assert await sync_to_async(log_out)(phone) == 204
+
+        assert await closed_with(phones) == 4001
+        assert await laptops.receive_nothing(timeout=0.5)
+
+
+async def test_logging_out_of_the_web_closes_that_browsers_sockets(alice):
+    browser = Client()
+    await sync_to_async(browser.force_login)(alice)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={browser.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+    async with status_socket(
+        headers=[(b"origin", SITE_ORIGIN), (b"cookie", cookie.encode())]
+    ) as socket:
+        await socket.receive_json_from()
+
+        response = await sync_to_async(browser.post)("/accounts/logout/")
+        assert response.status_code == 302
+
+        assert await closed_with(socket) == 4001
