@@ -7,35 +7,19 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from incidents.models import Incident
 from monitors.models import Monitor
 from tests.factories import MonitorFactory, NotificationChannelFactory
+from tests.support.webserver import child_env
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def database_url() -> str:
-    """The URL of the test database this process set up, for the child processes."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def pipeline(tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "UPTIME_MIN_INTERVAL_SECONDS": "1",
-    }
+    env = child_env(UPTIME_MIN_INTERVAL_SECONDS="1")
     celery = [sys.executable, "-m", "celery", "-A", "config"]
     commands = {
         "worker": celery + ["worker", "-Q", "checks,notifications", "--concurrency", "2",
