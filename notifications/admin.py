@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from .models import Delivery, NotificationChannel, NotificationLog
+from .models import Delivery, Device, NotificationChannel, NotificationLog
 from .redaction import SECRET_KEYS, public_config, redacted_config, secret_config
 
 
@@ -90,3 +90,17 @@ class NotificationLogAdmin(ReadOnlyAdmin):
     search_fields = ("incident__monitor__name", "channel__name", "error")
     list_select_related = ("incident__monitor", "channel")
     date_hierarchy = "created_at"
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    """App installs that get Apple Push alerts. The app registers them; an operator may switch
+    one off or remove it. APNs deactivates dead tokens by itself."""
+
+    list_display = ("__str__", "owner", "platform", "is_active", "last_seen_at")
+    list_filter = ("platform", "is_active")
+    search_fields = ("name", "owner__username", "owner__email")
+    readonly_fields = ("token", "created_at", "last_seen_at")
+
+    def has_add_permission(self, request):
+        return False

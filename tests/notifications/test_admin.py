@@ -3,7 +3,7 @@
 import pytest
 
 from notifications.models import NotificationChannel
-from tests.factories import NotificationChannelFactory
+from tests.factories import DeviceFactory, NotificationChannelFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +66,17 @@ def test_changing_the_kind_does_not_carry_secrets_over(admin_client, telegram):
     assert response.status_code == 200  # the form again, with the error
     assert "webhook_url" in response.content.decode()
     assert NotificationChannel.objects.get(pk=telegram.pk).kind == "telegram"
+
+
+def test_devices_are_listed_and_can_be_switched_off(admin_client, alice):
+    device = DeviceFactory(owner=alice, name="Alice's iPhone")
+
+    listing = admin_client.get("/admin/notifications/device/").content.decode()
+    assert "Alice&#x27;s iPhone" in listing
+
+    response = admin_client.post(f"/admin/notifications/device/{device.pk}/change/", {
+        "owner": alice.pk, "name": "Alice's iPhone", "platform": "ios",
+    })
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert not device.is_active
