@@ -312,9 +312,16 @@ class MaintenanceWindow(models.Model):
 
     def __str__(self) -> str:
         if self.kind == self.Kind.WEEKLY:
-            day = self.Weekday(self.weekday).label if self.weekday is not None else "?"
-            return f"{day}s {self.start_time} {self.timezone}, {self.duration_minutes} min"
-        return f"{self.starts_at} to {self.ends_at}"
+            day = self.Weekday(self.weekday).label.title() if self.weekday is not None else "?"
+            start = self.start_time.strftime("%H:%M") if self.start_time else "?"
+            return f"weekly, {day}s {start} ({self.timezone}) for {self.duration_minutes} min"
+        if self.starts_at and self.ends_at:
+            utc = ZoneInfo("UTC")
+            return (
+                f"once, {self.starts_at.astimezone(utc):%Y-%m-%d %H:%M} to "
+                f"{self.ends_at.astimezone(utc):%Y-%m-%d %H:%M} UTC"
+            )
+        return "once"
 
     def clean(self) -> None:
         super().clean()

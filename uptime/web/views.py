@@ -109,6 +109,8 @@ class MonitorDetailView(VisibleMonitorMixin, DetailView):
             report=stats.uptime_report(monitor),
             chart=response_chart(monitor),
             outcome_labels=dict(Outcome.choices),
+            maintenance_until=monitor.maintenance_until(),
+            maintenance_windows=monitor.maintenance_windows.all(),
         )
         return context
 

@@ -9,7 +9,12 @@ from django.urls import resolve
 from django.utils import timezone
 
 from monitors.outcomes import Outcome
-from tests.factories import CheckResultFactory, IncidentFactory, MonitorFactory
+from tests.factories import (
+    CheckResultFactory,
+    IncidentFactory,
+    MaintenanceWindowFactory,
+    MonitorFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,3 +77,14 @@ def test_the_live_acknowledge_form_points_at_the_incident_that_opens_later(
     [action] = re.findall(r'data-action="([^"]+)"', page)
     match = resolve(action.replace("__id__", str(incident.pk)))
     assert match.url_name == "incident-acknowledge" and match.kwargs == {"pk": incident.pk}
+
+
+def test_the_page_says_when_a_maintenance_window_is_in_effect(client, alice, monitor):
+    client.force_login(alice)
+    assert b"In a maintenance window" not in client.get(f"/monitors/{monitor.pk}/").content
+
+    MaintenanceWindowFactory(monitor=monitor, note="DB upgrade")
+    page = client.get(f"/monitors/{monitor.pk}/").content.decode()
+
+    assert "In a maintenance window until" in page
+    assert "(DB upgrade)" in page
