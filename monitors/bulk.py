@@ -15,7 +15,7 @@ from django.db import transaction
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
 from .models import Monitor
-from .schedule import desired_fields, interval_schedule
+from .schedule import desired_fields, interval_schedule, link_tasks_by_name
 
 BATCH_SIZE = 1000
 
@@ -50,9 +50,9 @@ def create_monitors(monitors: Sequence[Monitor], *, batch_size: int = BATCH_SIZE
             for monitor in created
         ]
         PeriodicTask.objects.bulk_create(tasks, batch_size=batch_size)
+        link_tasks_by_name([monitor.pk for monitor in created])
         for monitor, task in zip(created, tasks, strict=True):
             monitor.periodic_task = task
-        Monitor.objects.bulk_update(created, ["periodic_task"], batch_size=batch_size)
         # One bump tells beat to reload; it reads the new rows by their date_changed.
         PeriodicTasks.update_changed()
     return created

@@ -3,6 +3,8 @@ import json
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 
 from monitors.models import Monitor
@@ -179,3 +181,41 @@ class TestRepair:
 
         call_command("repair_schedules")
         assert "All monitor schedules are in order." in capsys.readouterr().out
+
+    def test_a_repaired_task_is_marked_changed_for_beat(self):
+        monitor = MonitorFactory()
+        PeriodicTask.objects.filter(pk=monitor.periodic_task_id).update(queue="elsewhere")
+        PeriodicTasks.update_changed()
+        marker = PeriodicTasks.last_change()
+        stamped = check_tasks().get().date_changed
+
+        repair_schedules()
+
+        assert check_tasks().get().date_changed > stamped
+        assert PeriodicTasks.last_change() > marker
+
+    def test_it_works_through_several_batches_and_lists_monitors_by_name(self):
+        monitors = [MonitorFactory(name=name) for name in ("e", "d", "c", "b", "a")]
+        PeriodicTask.objects.filter(pk=monitors[0].periodic_task_id).update(enabled=False)
+        Monitor.objects.filter(pk__in=[monitors[1].pk, monitors[4].pk]).update(
+            interval_seconds=120
+        )
+
+        problems = repair_schedules(batch_size=2)
+
+        assert [line.split("(")[1].split(")")[0] for line in problems] == ["a", "d", "e"]
+        assert repair_schedules(fix=False) == []
+
+    def test_its_queries_do_not_grow_with_the_number_of_monitors(
+        self, django_assert_max_num_queries
+    ):
+        MonitorFactory.create_batch(50)
+        Monitor.objects.update(periodic_task=None, interval_seconds=120)
+        check_tasks().update(name=Concat(Value("stray-"), "name"))
+
+        with django_assert_max_num_queries(20):
+            problems = repair_schedules()
+
+        assert len(problems) == 100
+        assert repair_schedules(fix=False) == []
+        assert check_tasks().count() == 50
