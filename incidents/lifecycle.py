@@ -9,16 +9,25 @@ from django.db import IntegrityError, transaction
 from .models import Incident, IncidentEvent
 
 
-def apply_check(monitor, check) -> tuple[str, Incident] | None:
+def apply_check(monitor, check, *, has_open_incident: bool | None = None
+                ) -> tuple[str, Incident] | None:
     """Open or resolve an incident for this check; returns (event, incident) or None.
 
     Opens when consecutive failures reach the threshold and none is open; resolves the open
     one on the first success. Anything else (a blip below the threshold, more failures while
     already open) changes nothing, which is what keeps flapping from storming.
+
+    `has_open_incident` is what the check's claim saw (Monitor.claim_check); None means
+    unknown, and the incident table is asked. Only this function opens incidents, and the
+    claim keeps a second check of the monitor out until this one has recorded, so what the
+    claim saw still holds here: the steady states (up and staying up, down and staying down)
+    then cost no incident query at all.
     """
     from notifications.outbox import enqueue
 
     if check.is_up:
+        if has_open_incident is False:
+            return None
         incident = Incident.objects.open().filter(monitor=monitor).first()
         if incident is None:
             return None
@@ -26,7 +35,9 @@ def apply_check(monitor, check) -> tuple[str, Incident] | None:
         enqueue(incident, "incident.resolved")
         return "incident.resolved", incident
 
-    if not monitor.is_failing or Incident.objects.open().filter(monitor=monitor).exists():
+    if not monitor.is_failing or has_open_incident:
+        return None
+    if has_open_incident is None and Incident.objects.open().filter(monitor=monitor).exists():
         return None
     try:
         # A savepoint, so a lost race leaves the outer check transaction usable.

@@ -1,9 +1,14 @@
-"""One check, end to end: claim the monitor, probe it, record the result and its consequences."""
+"""One check, end to end: claim the monitor, probe it, record the result and its consequences.
 
+Per check, in the steady state: one statement to claim (which also loads what the check needs),
+the probe, one transaction of two statements to record, and one hand-over of its live events.
+"""
+
+import functools
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from uptime import live
@@ -17,11 +22,24 @@ logger = logging.getLogger(__name__)
 
 def probe_for(monitor: Monitor) -> HttpProbe:
     # One executor per check kind; HTTP(S) is the only kind so far.
+    return _http_probe(
+        settings.UPTIME_ALLOW_PRIVATE_TARGETS,
+        settings.UPTIME_USER_AGENT,
+        settings.UPTIME_MAX_BODY_BYTES,
+        settings.UPTIME_MAX_REDIRECTS,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _http_probe(allow_private: bool, user_agent: str, max_body_bytes: int,
+                max_redirects: int) -> HttpProbe:
+    # One probe per configuration, so that each worker thread reuses its requests session
+    # (the probe keeps one per thread) instead of building one per check.
     return HttpProbe(
-        allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS,
-        user_agent=settings.UPTIME_USER_AGENT,
-        max_body_bytes=settings.UPTIME_MAX_BODY_BYTES,
-        max_redirects=settings.UPTIME_MAX_REDIRECTS,
+        allow_private=allow_private,
+        user_agent=user_agent,
+        max_body_bytes=max_body_bytes,
+        max_redirects=max_redirects,
     )
 
 
@@ -29,15 +47,21 @@ def run_check(monitor_id: int, *, task_id: str | None = None, scheduled: bool = 
               on_time_limit: type[BaseException] | None = None) -> CheckResult | None:
     """Check one monitor now. Returns the stored result, or None when this delivery stepped
     aside: the monitor is gone or paused, another check holds the claim, or this message
-    was already processed (a redelivery after the result committed)."""
-    monitor = Monitor.objects.filter(pk=monitor_id).first()
-    if monitor is None or monitor.is_paused:
+    was already processed (a redelivery after the result committed).
+
+    Time limits: the probe ends at the monitor's request deadline by itself (monitors/probe.py:
+    its sockets are shut down then, and a DNS lookup is waited for at most the connect
+    timeout), which is what bounds a check in the threads pool, where Celery enforces no time
+    limit. Under the prefork pool, Celery's soft limit arrives as `on_time_limit` and is
+    recorded as a timeout.
+    """
+    # Only the id is loaded; the claim loads the rest in the same statement.
+    monitor = Monitor.from_db(Monitor.objects.db, ["id"], [monitor_id])
+    if not monitor.claim_check(scheduled=scheduled, task_id=task_id):
+        logger.debug("monitor %s: gone, paused, in flight, just checked or a redelivery",
+                     monitor_id)
         return None
-    if task_id and CheckResult.objects.filter(task_id=task_id).exists():
-        return None
-    if not monitor.claim_check(scheduled=scheduled):
-        logger.info("monitor %s: check already in flight or just done, skipped", monitor_id)
-        return None
+    _release_pooled_connection()
     try:
         result = probe_for(monitor).run(monitor.check_spec())
     except BaseException as exc:
@@ -45,23 +69,39 @@ def run_check(monitor_id: int, *, task_id: str | None = None, scheduled: bool = 
             monitor.release_claim()
             raise
         result = ProbeResult(Outcome.TIMEOUT, "check exceeded its time limit")
-    return record_result(monitor_id, result, task_id=task_id)
+    return record_result(monitor_id, result, task_id=task_id, claimed=monitor)
 
 
-def record_result(monitor_id: int, result: ProbeResult, *, task_id: str | None = None
-                  ) -> CheckResult | None:
+def _release_pooled_connection() -> None:
+    """Give the database connection back while the probe waits on the network, so that
+    hundreds of checks in flight share a few pooled connections. Only with a pool: without
+    one this would close the connection and open a new one for every check."""
+    connection = connections[Monitor.objects.db]
+    if connection.settings_dict.get("OPTIONS", {}).get("pool") and not connection.in_atomic_block:
+        connection.close()
+
+
+def record_result(monitor_id: int, result: ProbeResult, *, task_id: str | None = None,
+                  claimed: Monitor | None = None) -> CheckResult | None:
     """Store the result, update the monitor, open or resolve an incident and write the
-    notification intents, all in one transaction."""
+    notification intents, all in one transaction.
+
+    `claimed` is the monitor as its claim loaded it; without it (a result recorded outside
+    a check) the incident table is asked whether an incident is open.
+    """
     from incidents.lifecycle import apply_check
 
+    monitor = claimed or Monitor.objects.filter(pk=monitor_id).first()
+    if monitor is None:
+        return None
+    previous_status = monitor.status
+    has_open_incident = getattr(claimed, "has_open_incident", None)
     try:
         with transaction.atomic():
-            monitor = Monitor.objects.select_for_update().filter(pk=monitor_id).first()
-            if monitor is None:
-                return None
-            previous_status = monitor.status
             check = monitor.record(result, checked_at=timezone.now(), task_id=task_id)
-            transition = apply_check(monitor, check)
+            if check is None:
+                return None
+            transition = apply_check(monitor, check, has_open_incident=has_open_incident)
             flipped = monitor.status != previous_status
             transaction.on_commit(
                 lambda: publish_check(monitor, check, transition, flipped=flipped), robust=True
@@ -75,23 +115,26 @@ def record_result(monitor_id: int, result: ProbeResult, *, task_id: str | None =
 
 def publish_check(monitor: Monitor, check: CheckResult, transition, *, flipped: bool = False
                   ) -> None:
-    live.publish_monitor(monitor, "check", check={
+    """The check's live events, handed to the channel layer in one go."""
+    state = live.monitor_state(monitor)
+    events = [{"type": "check", "monitor": state, "check": {
         "id": check.pk,
         "checked_at": check.checked_at.isoformat(),
         "outcome": check.outcome,
         "status_code": check.status_code,
         "response_ms": check.response_ms,
         "error": check.error,
-    })
+    }}]
     if flipped and monitor.status in (Monitor.Status.UP, Monitor.Status.DOWN):
         # "monitor.up" / "monitor.down": the status changed, so a client that only cares about
         # flips (a phone's badge) need not compare states itself.
-        live.publish_monitor(monitor, f"monitor.{monitor.status}")
+        events.append({"type": f"monitor.{monitor.status}", "monitor": state})
     if transition is not None:
         event, incident = transition
-        live.publish_monitor(monitor, event, incident={
+        events.append({"type": event, "monitor": state, "incident": {
             "id": incident.pk,
             "opened_at": incident.opened_at.isoformat(),
             "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
             "cause": incident.cause,
-        })
+        }})
+    live.publish_events(monitor.owner_id, events)

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -167,40 +167,125 @@ class Monitor(models.Model):
             headers=tuple((self.request_headers or {}).items()),
         )
 
-    def claim_check(self, *, scheduled: bool) -> bool:
+    # What a check needs after claiming, returned by the claim itself (see claim_check).
+    CLAIM_FIELDS = (
+        "id", "owner_id", "name", "url", "method", "expected_status_codes", "request_headers",
+        "timeout_seconds", "interval_seconds", "failure_threshold", "is_paused", "status",
+        "last_checked_at", "last_response_ms", "consecutive_failures", "check_lease_until",
+    )
+
+    def claim_check(self, *, scheduled: bool, task_id: str | None = None) -> bool:
         """Compare-and-set the check lease; True if this caller may run the check now.
 
         A scheduled check also steps aside when the last completed check is less than half
         an interval old: that is a duplicate delivery (two beats, a broker redelivery), not
-        a new tick. A check-now request skips that test but still respects the lease.
+        a new tick. A check-now request skips that test but still respects the lease. With a
+        task_id, a message whose result is already stored steps aside too.
+
+        One statement, one round trip: a conditional UPDATE ... RETURNING (PostgreSQL, and
+        SQLite >= 3.35) that also loads CLAIM_FIELDS into this instance and sets
+        `has_open_incident`, so the check needs no other query before it records. The lease
+        lasts the monitor's own claim_lease (uptime/budgets.py), computed from the row.
         """
-        now = timezone.now()
-        lease_free = models.Q(check_lease_until__isnull=True) | models.Q(
-            check_lease_until__lt=now
-        )
-        claim = Monitor.objects.filter(lease_free, pk=self.pk, is_paused=False)
+        from incidents.models import Incident
+
+        connection = connections[Monitor.objects.db]
+        quote = connection.ops.quote_name
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        lease_seconds = settings.UPTIME_CHECK_BUDGET.lease_beyond_timeout
+        conditions = [
+            "id = %s",
+            "NOT is_paused",
+            "(check_lease_until IS NULL OR check_lease_until < %s)",
+        ]
+        params: list = [now, lease_seconds, self.pk, now]
         if scheduled:
-            recent = now - timedelta(seconds=self.interval_seconds / 2)
-            claim = claim.filter(
-                models.Q(last_checked_at__isnull=True) | models.Q(last_checked_at__lte=recent)
+            conditions.append(
+                "(last_checked_at IS NULL OR last_checked_at <= "
+                f"{_shifted(connection, '-', 'interval_seconds / 2.0')})"
             )
-        lease_until = now + timedelta(seconds=self.limits.claim_lease)
-        claimed = claim.update(check_lease_until=lease_until) == 1
-        if claimed:
-            self.check_lease_until = lease_until
-        return claimed
+            params.append(now)
+        if task_id:
+            conditions.append(
+                f"NOT EXISTS (SELECT 1 FROM {quote(CheckResult._meta.db_table)} "
+                "WHERE task_id = %s)"
+            )
+            params.append(task_id)
+        incidents = quote(Incident._meta.db_table)
+        columns = ", ".join(
+            quote(Monitor._meta.get_field(name).column) for name in self.CLAIM_FIELDS
+        )
+        sql = (
+            f"UPDATE {quote(Monitor._meta.db_table)} "
+            f"SET check_lease_until = {_shifted(connection, '+', 'timeout_seconds + %s')} "
+            f"WHERE {' AND '.join(conditions)} "
+            f"RETURNING {columns}, "
+            f"EXISTS (SELECT 1 FROM {incidents} WHERE {incidents}.monitor_id = "
+            f"{quote(Monitor._meta.db_table)}.id AND {incidents}.resolved_at IS NULL) "
+            "AS has_open_incident"
+        )
+        # list(): SQLite ends the statement (and its write lock) only once its rows are read.
+        rows = list(Monitor.objects.raw(sql, params))
+        if not rows:
+            return False
+        claimed = rows[0]
+        for name in self.CLAIM_FIELDS:
+            attname = Monitor._meta.get_field(name).attname
+            setattr(self, attname, getattr(claimed, attname))
+        self.has_open_incident = bool(claimed.has_open_incident)
+        return True
 
     def release_claim(self) -> None:
         Monitor.objects.filter(pk=self.pk).update(check_lease_until=None)
         self.check_lease_until = None
 
     def record(self, result: ProbeResult, *, checked_at, task_id: str | None = None):
-        """Store one check's result and update current state. Call inside a transaction
-        holding this row's lock; returns the CheckResult row."""
+        """Store one check's result and update current state; returns the CheckResult row,
+        or None if the monitor is gone.
+
+        Call inside a transaction: the UPDATE comes first and holds this row's lock until the
+        transaction ends, so the counters are computed from the row as it is, not as this
+        instance last saw it, and the incident state machine that runs next is serialized
+        with any other check of this monitor. Two statements: the UPDATE ... RETURNING the
+        new state, and the INSERT of the result.
+        """
+        connection = connections[Monitor.objects.db]
+        quote = connection.ops.quote_name
         # A response time is the time to a response: a refused connection (0 ms) or a timeout
         # (the whole budget) would drag averages, p95 and the chart to figures no request had.
         response_ms = result.response_ms if result.status_code is not None else None
-        check = CheckResult.objects.create(
+        adapted_at = connection.ops.adapt_datetimefield_value(checked_at)
+        # A paused monitor keeps status "paused" even if a check was in flight when it paused.
+        # Below the threshold a failure leaves the status as it was: one blip is not an outage.
+        if result.is_up:
+            counters = ("consecutive_failures = 0, "
+                        "status = CASE WHEN is_paused THEN status ELSE %s END")
+            params = [self.Status.UP]
+        else:
+            counters = (
+                "consecutive_failures = consecutive_failures + 1, status = CASE WHEN "
+                "NOT is_paused AND consecutive_failures + 1 >= failure_threshold "
+                "THEN %s ELSE status END"
+            )
+            params = [self.Status.DOWN]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(Monitor._meta.db_table)} SET last_checked_at = %s, "
+                f"last_response_ms = %s, check_lease_until = NULL, {counters} WHERE id = %s "
+                "RETURNING status, consecutive_failures, failure_threshold, is_paused",
+                [adapted_at, response_ms, *params, self.pk],
+            )
+            row = cursor.fetchone()
+            # As in claim_check: SQLite finishes the statement once its rows are read.
+            cursor.fetchall()
+        if row is None:
+            return None
+        self.status, self.consecutive_failures, self.failure_threshold = row[0], row[1], row[2]
+        self.is_paused = bool(row[3])
+        self.last_checked_at = checked_at
+        self.last_response_ms = response_ms
+        self.check_lease_until = None
+        return CheckResult.objects.create(
             monitor=self,
             checked_at=checked_at,
             outcome=result.outcome,
@@ -210,25 +295,6 @@ class Monitor(models.Model):
             region=settings.UPTIME_REGION,
             task_id=task_id,
         )
-        self.last_checked_at = checked_at
-        self.last_response_ms = response_ms
-        if result.is_up:
-            self.consecutive_failures = 0
-            self.status = self.Status.UP
-        else:
-            self.consecutive_failures += 1
-            # Below the threshold the status stays what it was: one blip is not an outage.
-            if self.consecutive_failures >= self.failure_threshold:
-                self.status = self.Status.DOWN
-        self.check_lease_until = None
-        Monitor.objects.filter(pk=self.pk).update(
-            last_checked_at=self.last_checked_at,
-            last_response_ms=self.last_response_ms,
-            consecutive_failures=self.consecutive_failures,
-            status=self.status,
-            check_lease_until=None,
-        )
-        return check
 
     @property
     def is_failing(self) -> bool:
@@ -384,3 +450,17 @@ def maintenance_until(windows, moment: datetime) -> datetime | None:
         end = max(ends)
         probe = end
     return end
+
+
+def _shifted(connection, sign: str, seconds_sql: str) -> str:
+    """SQL for a `now` parameter shifted by `seconds_sql` seconds, an expression over the row.
+
+    PostgreSQL has interval arithmetic; SQLite stores Django's datetimes as text in UTC, which
+    its date functions read and write (to the millisecond, which sorts correctly beside
+    Django's microseconds).
+    """
+    if connection.vendor == "postgresql":
+        return f"(%s::timestamptz {sign} make_interval(secs => {seconds_sql}))"
+    if connection.vendor == "sqlite":
+        return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s, '{sign}' || ({seconds_sql}) || ' seconds')"
+    raise NotImplementedError(f"claiming a check is not written for {connection.vendor}")

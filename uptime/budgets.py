@@ -2,10 +2,14 @@
 
     request deadline < soft time limit < hard time limit < claim lease < broker visibility timeout
 
-The probe stops at its deadline; the soft limit catches what the probe cannot bound (a DNS
-lookup that hangs); the hard limit kills the worker child if even that fails; the claim lease
-outlives the hard limit so a second delivery cannot start while the first may still be running;
-and the broker only redelivers an unacknowledged message after every one of those has expired.
+The probe stops at its deadline: a watchdog shuts down its sockets when the deadline passes
+(a server trickling its headers included) and a DNS lookup is waited for at most the connect
+timeout (monitors/probe.py, monitors/netguard.py). Under the prefork pool the soft limit catches
+anything else and the hard limit kills the worker child if even that fails; the threads pool the
+checks worker runs by default enforces neither, so there the probe's own bounds are what end a
+check. The claim lease outlives the hard limit so a second delivery cannot start while the first
+may still be running; and the broker only redelivers an unacknowledged message after every one
+of those has expired.
 """
 
 from dataclasses import dataclass
@@ -38,6 +42,12 @@ class CheckBudget:
                 f"The claim lease for the longest timeout ({longest.claim_lease}s) must be "
                 f"shorter than the broker visibility timeout ({self.broker_visibility_timeout}s)."
             )
+
+    @property
+    def lease_beyond_timeout(self) -> int:
+        """How much longer than its timeout a check's claim lease lasts, the same for every
+        timeout: the claim computes the lease in SQL as timeout_seconds plus this."""
+        return self.limits_for(0).claim_lease
 
     def limits_for(self, timeout_seconds: int) -> CheckLimits:
         soft = timeout_seconds + SOFT_MARGIN_SECONDS

@@ -6,6 +6,12 @@ Publishing is best effort: a missing or broken channel layer is logged, never ra
 Redis that does not answer costs at most PUBLISH_TIMEOUT_SECONDS, so a dashboard problem can
 never fail a check or hold up a worker for long.
 
+Every publish runs on one long-lived event loop per process, in a daemon thread of its own
+(started on first use, and again in a forked child, whose copy of the thread is gone). The
+caller's thread hands it the coroutine and waits for it, bounded. asgiref's async_to_sync
+would build an event loop per call instead, and channels-redis keeps its connection pools
+per event loop, so every event would also have reconnected to Redis.
+
 Every event is {"type": ..., "monitor": monitor_state(...), ...}:
 
     check                  a check result landed ("check": the result)
@@ -26,8 +32,10 @@ monitor_state() per visible monitor with its open incident; see uptime/consumers
 
 import asyncio
 import logging
+import os
+import threading
+from concurrent.futures import TimeoutError as FutureTimeoutError
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
@@ -85,8 +93,17 @@ def snapshot(monitors) -> dict:
 
 def publish(owner_id: int, event: dict) -> None:
     """Send one event to the owner's dashboards and the operators'. Never raises."""
-    message = {"type": "status.event", "event": event}
-    _send_best_effort([owner_group(owner_id), OPERATORS_GROUP], message, event["type"])
+    publish_events(owner_id, [event])
+
+
+def publish_events(owner_id: int, events: list[dict]) -> None:
+    """Send several events, in order, in one hand-over to the publishing loop and under one
+    deadline. Never raises."""
+    if not events:
+        return
+    groups = [owner_group(owner_id), OPERATORS_GROUP]
+    sends = [(groups, {"type": "status.event", "event": event}) for event in events]
+    _send_best_effort(sends, ", ".join(event["type"] for event in events))
 
 
 def revocation_group(*, token_key: str = "", session_key: str = "") -> str:
@@ -97,25 +114,73 @@ def revocation_group(*, token_key: str = "", session_key: str = "") -> str:
 def close_sockets(group: str) -> None:
     """Close the sockets of a token that was revoked or a session that logged out: what they
     were allowed to see when they connected, they may no longer see. Never raises."""
-    _send_best_effort([group], {"type": "auth.revoked"}, "auth.revoked")
+    _send_best_effort([([group], {"type": "auth.revoked"})], "auth.revoked")
 
 
-def _send_best_effort(groups: list[str], message: dict, what: str) -> None:
+def _send_best_effort(sends: list[tuple[list[str], dict]], what: str) -> None:
+    future = None
     try:
         layer = get_channel_layer()
         if layer is None:
             logger.warning("no channel layer configured; live event %s dropped", what)
             return
-        async_to_sync(_send)(layer, groups, message)
-    except Exception:  # the contract: publishing never fails a check or a request
+        future = asyncio.run_coroutine_threadsafe(_send(layer, sends), _publishing_loop())
+        # The coroutine keeps its own deadline; this one only guards against a loop that is
+        # itself stuck, so that the caller is never held much longer than the timeout.
+        future.result(timeout=PUBLISH_TIMEOUT_SECONDS + 1)
+    except Exception as exc:  # the contract: publishing never fails a check or a request
+        if future is not None and isinstance(exc, FutureTimeoutError):
+            future.cancel()
         logger.warning("could not publish live event %s", what, exc_info=True)
 
 
-async def _send(layer, groups: list[str], message: dict) -> None:
-    # One deadline for all the groups, so a Redis that hangs costs at most this once.
+async def _send(layer, sends: list[tuple[list[str], dict]]) -> None:
+    # One deadline for every group and event, so a Redis that hangs costs at most this once.
+    # Each event goes to its groups concurrently; events stay in order.
     async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
-        for group in groups:
-            await layer.group_send(group, message)
+        for groups, message in sends:
+            await asyncio.gather(*(layer.group_send(group, message) for group in groups))
+
+
+class _PublishingLoop:
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="live-publish", daemon=True
+        )
+        self.thread.start()
+
+
+_publisher: _PublishingLoop | None = None
+_publisher_lock = threading.Lock()
+
+
+def _publishing_loop() -> asyncio.AbstractEventLoop:
+    global _publisher
+    publisher = _publisher
+    if not _usable(publisher):
+        with _publisher_lock:
+            publisher = _publisher
+            if not _usable(publisher):
+                publisher = _publisher = _PublishingLoop()
+    return publisher.loop
+
+
+def _usable(publisher: _PublishingLoop | None) -> bool:
+    return (publisher is not None and publisher.pid == os.getpid()
+            and publisher.thread.is_alive())
+
+
+def _forget_publisher_after_fork() -> None:
+    # The child has a copy of the loop but not the thread that ran it, and possibly a copy of
+    # the lock taken by a thread that no longer exists.
+    global _publisher, _publisher_lock
+    _publisher = None
+    _publisher_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_publisher_after_fork)
 
 
 def publish_monitor(monitor, kind: str, **extra) -> None:
