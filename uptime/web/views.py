@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -73,24 +73,60 @@ def next_url(request, default: str) -> str:
     return default
 
 
-class DashboardView(LoginRequiredMixin, ListView):
+class ForgivingPagesMixin:
+    """A page past the end (rows deleted since the link was made) shows the last page, and
+    one that is not a number the first: an old link never answers 404."""
+
+    def paginate_queryset(self, queryset, page_size: int):
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class DashboardView(LoginRequiredMixin, ForgivingPagesMixin, ListView):
+    """One page of monitors (in name order), and counts over all of them.
+
+    At 10,000 monitors the unpaginated page took 26-30 s and weighed 33 MB; a page of 100
+    costs the same whatever the total. ?status=down (the summary chips link there) narrows
+    the list; the counts always cover every monitor the user may see.
+    """
+
     template_name = "web/dashboard.html"
     context_object_name = "monitors"
     extra_context = {"nav": "monitors", "empty_hours": range(HOURS)}
+    paginate_by = 100
+
+    @property
+    def status_filter(self) -> str:
+        status = self.request.GET.get("status", "")
+        return status if status in Monitor.Status.values else ""
 
     def get_queryset(self) -> QuerySet:
-        return visible_monitors(self.request.user)
+        monitors = visible_monitors(self.request.user)
+        return monitors.filter(status=self.status_filter) if self.status_filter else monitors
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         monitors = context["monitors"]
         hours = hourly_uptime([monitor.pk for monitor in monitors])
         context["rows"] = [(monitor, hours[monitor.pk]) for monitor in monitors]
-        context["counts"] = {
-            status: sum(1 for monitor in monitors if monitor.status == status)
-            for status in Monitor.Status.values
-        }
+        context["counts"] = visible_to(Monitor.objects.all(), self.request.user).aggregate(
+            total=Count("pk"),
+            **{
+                status: Count("pk", filter=Q(status=status))
+                for status in Monitor.Status.values
+            },
+        )
         context["open_incidents"] = visible_incidents(self.request.user).open().count()
+        page = context["page_obj"]
+        context.update(
+            status_filter=self.status_filter,
+            filter_query=f"status={self.status_filter}&" if self.status_filter else "",
+            page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
+            # New monitors are added to the list live only where they surely belong on it:
+            # a page that shows every monitor. Elsewhere live.js offers a reload instead.
+            adds_live_rows=not (context["is_paginated"] or self.status_filter),
+        )
         return context
 
 
@@ -212,7 +248,7 @@ class CheckNowView(MonitorActionView):
         messages.success(self.request, "A check is on its way; the result will appear here.")
 
 
-class IncidentListView(LoginRequiredMixin, ListView):
+class IncidentListView(LoginRequiredMixin, ForgivingPagesMixin, ListView):
     template_name = "web/incidents.html"
     context_object_name = "incidents"
     extra_context = {"nav": "incidents"}

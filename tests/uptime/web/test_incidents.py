@@ -48,3 +48,15 @@ def test_another_user_cannot_acknowledge(client, charlie, incident):
     assert client.post(f"/incidents/{incident.pk}/acknowledge/").status_code == 404
     incident.refresh_from_db()
     assert incident.acknowledged_at is None
+
+
+@pytest.mark.parametrize("page, shown", [("x", 1), ("99", 2), ("2", 2)])
+def test_a_bad_page_number_shows_the_first_or_last_page(client, alice, page, shown):
+    monitor = MonitorFactory(owner=alice)
+    IncidentFactory.create_batch(30, monitor=monitor, resolved_at=timezone.now())
+    client.force_login(alice)
+
+    response = client.get("/incidents/", {"page": page})
+
+    assert response.status_code == 200
+    assert response.context["page_obj"].number == shown

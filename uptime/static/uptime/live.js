@@ -5,6 +5,11 @@
  * hours) is updated from the snapshot the socket sends on connect and from every event after
  * it. Reconnects with exponential backoff and jitter; each reconnect gets a fresh snapshot,
  * so nothing is missed while the socket was down.
+ *
+ * The dashboard is paginated (100 monitors a page). Rows are added live only on a list marked
+ * data-live-adds-rows, i.e. one that shows every monitor; elsewhere a new monitor shows the
+ * "new monitors, reload" hint instead, since it may belong on another page. The status counts
+ * cover every monitor the socket reports (all pages), kept in statusById.
  */
 (function () {
   "use strict";
@@ -17,6 +22,7 @@
   var attempts = 0;
   var retryTimer = null;
   var lastCheckSeen = {};
+  var statusById = {};
 
   function all(selector, scope) {
     return Array.prototype.slice.call((scope || document).querySelectorAll(selector));
@@ -25,6 +31,14 @@
     return all('[data-monitor-id="' + id + '"][data-field="' + field + '"]');
   }
   function list() { return document.querySelector("[data-live-list]"); }
+  function addsRows() {
+    var container = list();
+    return Boolean(container && container.hasAttribute("data-live-adds-rows"));
+  }
+  function onPage(id) {
+    return Boolean(document.querySelector('[data-monitor-id="' + id + '"], [data-live-checks="' +
+      id + '"], [data-live-incident="' + id + '"]'));
+  }
   function rowOf(id) {
     var container = list();
     return container && container.querySelector('[data-monitor-row="' + id + '"]');
@@ -89,7 +103,7 @@
   function addRow(m) {
     var container = list();
     var template = document.querySelector("template[data-live-row]");
-    if (!container || !template || rowOf(m.id)) return;
+    if (!container || !template || !addsRows() || rowOf(m.id)) return;
     var row = template.content.firstElementChild.cloneNode(true);
     row.setAttribute("data-monitor-row", m.id);
     all("[data-field]", row).forEach(function (el) { el.setAttribute("data-monitor-id", m.id); });
@@ -114,18 +128,24 @@
     if (gone) gone.hidden = false;
   }
 
+  function showNewMonitorsHint() {
+    var hint = document.querySelector("[data-live-new]");
+    if (hint) hint.hidden = false;
+  }
+
   function updateSummary() {
     var container = list();
     if (!container) return;
-    var statuses = all('[data-monitor-row] [data-field="status"]', container).map(function (el) {
-      return el.getAttribute("data-status");
+    var totals = { total: 0 };
+    Object.keys(statusById).forEach(function (id) {
+      totals[statusById[id]] = (totals[statusById[id]] || 0) + 1;
+      totals.total += 1;
     });
     all("[data-count]").forEach(function (el) {
-      var status = el.getAttribute("data-count");
-      el.textContent = statuses.filter(function (s) { return s === status; }).length;
+      el.textContent = totals[el.getAttribute("data-count")] || 0;
     });
     var empty = container.querySelector("[data-live-empty]");
-    if (empty) empty.hidden = statuses.length > 0;
+    if (empty) empty.hidden = totals.total > 0 || Boolean(container.querySelector("[data-monitor-row]"));
   }
 
   // Same rule as uptime/web/history.py: all good is up, at least 90% good is degraded.
@@ -198,10 +218,14 @@
 
   function applySnapshot(monitors) {
     var present = {};
+    statusById = {};
     monitors.forEach(function (m) {
       present[m.id] = true;
+      statusById[m.id] = m.status;
       lastCheckSeen[m.id] = m.last_checked_at ? Date.parse(m.last_checked_at) : 0;
       addRow(m);
+      // A staff snapshot holds every monitor; only those on this page have anything to update.
+      if (!onPage(m.id)) return;
       apply(m);
       showIncident(m.id, m.open_incident);
     });
@@ -223,9 +247,13 @@
     var m = event.monitor;
     if (!m) return;
     if (event.type === "monitor.deleted") {
+      delete statusById[m.id];
       removeMonitor(m.id);
     } else if (!isStale(m)) {
+      if (m.status) statusById[m.id] = m.status;
       addRow(m);
+      if (event.type === "monitor.created" && list() && !addsRows()) showNewMonitorsHint();
+      if (!onPage(m.id)) { updateSummary(); return; }
       apply(m);
       if (event.type === "check" && event.check) {
         markHour(m.id, event.check);
