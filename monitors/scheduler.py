@@ -1,0 +1,451 @@
+"""A beat scheduler that keeps 100,000 PeriodicTasks on time: still one row per monitor.
+
+django-celery-beat's DatabaseScheduler is built for tens of entries. Per dispatch it compares
+the whole schedule with a copy of itself (O(N) per task sent, so O(N^2) per interval); it
+sends one entry per tick; any PeriodicTask save reloads and re-heaps every row (seconds at
+100k); and it writes `last_run_at` back one row, four statements, at a time. This subclass
+keeps the rows, the admin and the change marker, and replaces how they are read and run:
+
+* **A grid with deterministic jitter.** An interval task runs at `phase + k * every` (unix
+  time), where `phase` is a hash of its name: monitors created together spread over the
+  interval instead of ticking together forever, and every slot is known in advance, so a
+  slot is dispatched at most once and a late beat never drifts (`ideal_slot`).
+* **All due entries per tick**, from a heap keyed on the next slot: O(log N) per dispatch.
+* **Incremental refresh.** At most once a second it reads the change marker (one row); when
+  it moved, it reads only the rows whose `date_changed` is recent, plus one count to notice
+  deletions (a deleted row leaves no `date_changed` behind) and, only then, the ids.
+* **Run state in bulk.** `last_run_at` of everything sent since the last sync is written in
+  one UPDATE per batch of ids. It only decides whether a restarted beat owes a monitor one
+  catch-up check; `total_run_count` is not kept for grid entries (the monitor's own
+  CheckResult rows are the record of what ran).
+
+Entries that are not plain intervals (crontab, solar, clocked, or with start_time, expires or
+one_off) are few; they keep django-celery-beat's own ModelEntry semantics, on the same heap.
+"""
+
+import hashlib
+import heapq
+import itertools
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from celery.signals import beat_init
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, close_old_connections, transaction
+from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
+from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
+from kombu.utils.json import loads
+
+logger = logging.getLogger(__name__)
+
+PERIOD_SECONDS = {
+    IntervalSchedule.DAYS: 86400.0,
+    IntervalSchedule.HOURS: 3600.0,
+    IntervalSchedule.MINUTES: 60.0,
+    IntervalSchedule.SECONDS: 1.0,
+    IntervalSchedule.MICROSECONDS: 1e-6,
+}
+# How often the change marker is read. An edit reaches beat within this.
+REFRESH_SECONDS = 1.0
+# Rows changed this long before the newest change already seen are read again: a transaction
+# that saved a row before another one committed can commit after it with an older
+# date_changed, and clocks of web processes on other machines differ a little.
+CHANGE_MARGIN = timedelta(seconds=10)
+# A full read now and then, in case a change slipped past both the marker and the margin
+# (a row edited with raw SQL, say).
+FULL_RELOAD_SECONDS = 3600.0
+# last_run_at is written at least this often, and always on close (SIGTERM included).
+SYNC_SECONDS = 5.0
+# Beat sleeps at least this long between ticks (see tick()).
+TICK_QUANTUM = 0.05
+# Messages per pipelined round trip to the broker.
+PUBLISH_BATCH = 1000
+# Ids per UPDATE: SQLite builds before 3.32 allow 999 parameters.
+SYNC_BATCH = 900
+
+ROW_FIELDS = (
+    "pk", "name", "task", "args", "kwargs", "queue", "exchange", "routing_key", "priority",
+    "headers", "expire_seconds", "expires", "interval__every", "interval__period",
+    "crontab_id", "solar_id", "clocked_id", "start_time", "one_off", "last_run_at",
+    "date_changed",
+)
+
+
+@beat_init.connect
+def pin_celery_settings(sender, **kwargs) -> None:
+    from config.celery_app import pin_settings
+
+    pin_settings(sender.app)
+
+
+def phase_of(name: str, every: float) -> float:
+    """Where in its interval a task's slots fall: stable across processes and restarts."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 * every
+
+
+def ideal_slot(name: str, every: float, at: float) -> float:
+    """The latest slot of this task at or before unix time `at`."""
+    phase = phase_of(name, every)
+    return phase + ((at - phase) // every) * every
+
+
+class GridEntry:
+    """A plain interval task, from one row: everything needed to send it, nothing more."""
+
+    __slots__ = ("pk", "name", "task", "args", "kwargs", "options", "every", "phase",
+                 "last_run_at", "next_at", "date_changed", "generation")
+
+    def __init__(self, row: dict) -> None:
+        self.pk = row["pk"]
+        self.generation = 0
+        self.last_run_at = row["last_run_at"].timestamp() if row["last_run_at"] else None
+        self.next_at = 0.0
+        self.update(row)
+
+    def update(self, row: dict) -> None:
+        self.name = row["name"]
+        self.task = row["task"]
+        self.args = loads(row["args"] or "[]")
+        self.kwargs = loads(row["kwargs"] or "{}")
+        self.every = row["interval__every"] * PERIOD_SECONDS[row["interval__period"]]
+        self.phase = phase_of(self.name, self.every)
+        self.options = message_options(row)
+        self.date_changed = row["date_changed"]
+
+    def slot_at_or_before(self, at: float) -> float:
+        return self.phase + ((at - self.phase) // self.every) * self.every
+
+    def first_due(self, now: float) -> float:
+        """The next slot to run. A task whose last run is older than the latest slot missed
+        it (beat was down or the task was just enabled): it is due now, once."""
+        latest = self.slot_at_or_before(now)
+        if self.last_run_at is not None and self.last_run_at < latest:
+            return now
+        return latest + self.every
+
+
+class ClassicEntry:
+    """Crontab, solar, clocked, or an interval with start_time, expires or one_off: few rows,
+    so django-celery-beat's own ModelEntry decides when they are due."""
+
+    __slots__ = ("pk", "entry", "next_at", "date_changed", "generation")
+
+    def __init__(self, model: PeriodicTask, app) -> None:
+        self.pk = model.pk
+        self.entry = ModelEntry(model, app=app)
+        self.date_changed = model.date_changed
+        self.generation = 0
+        self.next_at = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+
+def message_options(row: dict) -> dict:
+    """The options django-celery-beat's ModelEntry sends with each message."""
+    options = {
+        option: row[option]
+        for option in ("queue", "exchange", "routing_key", "priority")
+        if row[option] is not None
+    }
+    if row["expires"] or row["expire_seconds"]:
+        options["expires"] = row["expires"] or row["expire_seconds"]
+    headers = loads(row["headers"] or "{}")
+    headers["periodic_task_name"] = row["name"]
+    headers["celery_beat_task"] = True
+    options["headers"] = headers
+    return options
+
+
+def is_grid_row(row: dict) -> bool:
+    return (
+        row["interval__every"] is not None
+        and row["interval__period"] in PERIOD_SECONDS
+        and row["interval__every"] > 0
+        and not (row["crontab_id"] or row["solar_id"] or row["clocked_id"])
+        and row["start_time"] is None
+        and row["expires"] is None
+        and not row["one_off"]
+    )
+
+
+class MonitorScheduler(DatabaseScheduler):
+    """See the module docstring. Selected by CELERY_BEAT_SCHEDULER (config/settings/base.py)."""
+
+    #: The clock slots are computed on; tests step a clock of their own.
+    clock = staticmethod(time.time)
+    refresh_seconds = REFRESH_SECONDS
+    tick_quantum = TICK_QUANTUM
+    sync_seconds = SYNC_SECONDS
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._entries: dict[int, GridEntry | ClassicEntry] = {}
+        self._heap: list = []
+        self._counter = itertools.count()
+        self._dirty_grid: set[int] = set()
+        self._dirty_classic: set[int] = set()
+        self._marker = None
+        self._high_water: datetime | None = None
+        self._next_refresh = 0.0
+        self._next_full_reload = 0.0
+        self._last_sync_at = time.monotonic()
+        self.stats = {"full_loads": 0, "refreshes": 0, "id_scans": 0, "sent": 0}
+        super().__init__(*args, **kwargs)
+
+    # --- loading -------------------------------------------------------------------------
+
+    def setup_schedule(self) -> None:
+        # django-celery-beat writes CELERY_BEAT_SCHEDULE (and celery.backend_cleanup) as rows;
+        # from then on they are rows like any other.
+        self.install_default_entries(None)
+        self.update_from_dict(self.app.conf.beat_schedule)
+        self.load_all()
+
+    def update_from_dict(self, mapping) -> None:
+        for name, fields in mapping.items():
+            try:
+                ModelEntry.from_entry(name, app=self.app, **fields)
+            except Exception:
+                logger.exception("cannot add %r to the database schedule", name)
+
+    @property
+    def schedule(self) -> dict:
+        """Name -> entry, for introspection; the scheduler itself works off its heap."""
+        return {entry.name: entry for entry in self._entries.values()}
+
+    def load_all(self) -> None:
+        """Read every enabled row: at start, and hourly as a safety net."""
+        close_old_connections()
+        self._marker = PeriodicTasks.last_change()
+        rows = list(PeriodicTask.objects.enabled().values(*ROW_FIELDS))
+        now = self.clock()
+        for entry in self._entries.values():
+            entry.generation += 1  # everything on the heap is stale
+        previous, self._entries, self._heap = self._entries, {}, []
+        classic_pks = []
+        for row in rows:
+            old = previous.get(row["pk"])
+            if is_grid_row(row):
+                entry = GridEntry(row)
+                if isinstance(old, GridEntry) and old.last_run_at:
+                    # Run state in memory is newer than the row's until the next sync.
+                    entry.last_run_at = max(entry.last_run_at or 0, old.last_run_at)
+                self._schedule_entry(entry, entry.first_due(now))
+            else:
+                classic_pks.append(row["pk"])
+        self._load_classic(classic_pks, now)
+        self._high_water = max((row["date_changed"] for row in rows), default=None)
+        self.stats["full_loads"] += 1
+        self._next_full_reload = time.monotonic() + FULL_RELOAD_SECONDS
+        logger.info("beat: %d periodic tasks loaded", len(self._entries))
+
+    def _load_classic(self, pks: list[int], now: float) -> None:
+        models = PeriodicTask.objects.filter(pk__in=pks).select_related(
+            "interval", "crontab", "solar", "clocked"
+        )
+        for model in models:
+            try:
+                entry = ClassicEntry(model, self.app)
+            except Exception:
+                logger.exception("cannot schedule periodic task %s", model.name)
+                continue
+            self._schedule_entry(entry, now)
+
+    def _schedule_entry(self, entry, due: float) -> None:
+        entry.generation += 1
+        entry.next_at = due
+        self._entries[entry.pk] = entry
+        heapq.heappush(self._heap, (due, next(self._counter), entry, entry.generation))
+
+    def _drop(self, pk: int) -> None:
+        entry = self._entries.pop(pk, None)
+        if entry is not None:
+            entry.generation += 1
+            self._dirty_grid.discard(pk)
+            self._dirty_classic.discard(pk)
+
+    # --- noticing changes ----------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Apply what changed since the last look, reading only the changed rows."""
+        close_old_connections()
+        if time.monotonic() >= self._next_full_reload:
+            self.load_all()
+            return
+        marker = PeriodicTasks.last_change()
+        if marker is None or marker == self._marker:
+            return
+        self._marker = marker
+        self.stats["refreshes"] += 1
+        changed = PeriodicTask.objects.all()
+        if self._high_water is not None:
+            changed = changed.filter(date_changed__gte=self._high_water - CHANGE_MARGIN)
+        now = self.clock()
+        classic_pks = []
+        for row in changed.values(*ROW_FIELDS, "enabled"):
+            if self._high_water is None or row["date_changed"] > self._high_water:
+                self._high_water = row["date_changed"]
+            current = self._entries.get(row["pk"])
+            if current is not None and current.date_changed == row["date_changed"]:
+                continue  # read again because of the margin, not changed since
+            if not row["enabled"]:
+                self._drop(row["pk"])
+            elif is_grid_row(row) and isinstance(current, GridEntry):
+                self._update_grid_entry(current, row, now)
+            elif is_grid_row(row):
+                self._drop(row["pk"])
+                entry = GridEntry(row)
+                self._schedule_entry(entry, entry.first_due(now))
+            else:
+                self._drop(row["pk"])
+                classic_pks.append(row["pk"])
+        self._load_classic(classic_pks, now)
+        self._forget_deleted()
+
+    def _update_grid_entry(self, entry: GridEntry, row: dict, now: float) -> None:
+        every, name = entry.every, entry.name
+        entry.update(row)
+        if (entry.every, entry.name) != (every, name):
+            # A new grid: the next slot on it, not a catch-up for slots it never had.
+            self._schedule_entry(entry, entry.slot_at_or_before(now) + entry.every)
+
+    def _forget_deleted(self) -> None:
+        # A deleted row leaves no date_changed to find; a count tells whether one went, and
+        # only then are the ids read.
+        if PeriodicTask.objects.enabled().count() == len(self._entries):
+            return
+        self.stats["id_scans"] += 1
+        alive = set(PeriodicTask.objects.enabled().values_list("pk", flat=True))
+        for pk in [pk for pk in self._entries if pk not in alive]:
+            self._drop(pk)
+
+    # --- running ---------------------------------------------------------------------------
+
+    def tick(self, *args, **kwargs) -> float:
+        """Send everything that is due; return how long beat may sleep."""
+        if time.monotonic() >= self._next_refresh:
+            self._next_refresh = time.monotonic() + self.refresh_seconds
+            try:
+                self.refresh()
+            except (DatabaseError, InterfaceError):
+                logger.exception("beat: could not read the schedule; retrying")
+        heap = self._heap
+        now = self.clock()
+        sent = 0
+        if heap and heap[0][0] <= now:
+            try:
+                # kombu's publish batch pipelines the LPUSHes: one round trip to Redis per
+                # thousand messages instead of one each, most of beat's cost per dispatch.
+                with self.producer.batch(max_size=PUBLISH_BATCH):
+                    # What was due when the tick began, and no more than a batch of it, so a
+                    # backlog (a restart's catch-ups) never keeps refresh and sync waiting.
+                    while heap and heap[0][0] <= now and sent < PUBLISH_BATCH:
+                        due, _, entry, generation = heapq.heappop(heap)
+                        if generation != entry.generation:
+                            continue  # replaced, rescheduled or removed since pushed
+                        if isinstance(entry, GridEntry):
+                            self._run_grid(entry, now)
+                        else:
+                            self._run_classic(entry, now)
+                        sent += 1
+            except Exception:
+                logger.exception("beat: a batch of messages may not have reached the broker")
+        if len(heap) > 2 * len(self._entries) + 1000:
+            self._compact_heap()
+        if (self._dirty_grid or self._dirty_classic) and (
+            time.monotonic() - self._last_sync_at >= self.sync_seconds
+        ):
+            self.sync()
+        if sent >= PUBLISH_BATCH:
+            return 0.0  # more is due: the next tick sends it
+        wait = (heap[0][0] - self.clock()) if heap else self.max_interval
+        wait = min(wait, self.max_interval, self._next_refresh - time.monotonic())
+        # Waking for every single message costs more than the message; a short quantum lets
+        # each tick send what fell due meanwhile, for at most this much lag.
+        return max(wait, self.tick_quantum)
+
+    def _run_grid(self, entry: GridEntry, now: float) -> None:
+        self._send(entry.name, entry.task, entry.args, entry.kwargs, entry.options)
+        entry.last_run_at = now
+        self._dirty_grid.add(entry.pk)
+        # The next slot after now: slots missed while beat was stalled are not sent late
+        # one after another, since each would be a duplicate of the next.
+        self._schedule_entry(entry, entry.slot_at_or_before(now) + entry.every)
+
+    def _run_classic(self, classic: ClassicEntry, now: float) -> None:
+        try:
+            is_due, next_in = classic.entry.is_due()
+        except Exception:
+            is_due, next_in = False, self.max_interval
+            logger.exception("beat: cannot compute the next run of %s", classic.name)
+        if is_due:
+            entry = classic.entry
+            self._send(entry.name, entry.task, entry.args, entry.kwargs, entry.options)
+            classic.entry = next(entry)
+            self._dirty_classic.add(classic.pk)
+        if not classic.entry.model.enabled:  # one-off done, or expired
+            self._drop(classic.pk)
+            return
+        self._schedule_entry(classic, now + max(float(next_in), 0.01))
+
+    def _send(self, name: str, task_name: str, args, kwargs, options: dict) -> None:
+        task = self.app.tasks.get(task_name)
+        try:
+            if task is not None:
+                task.apply_async(args, kwargs, producer=self.producer, **options)
+            else:
+                self.app.send_task(task_name, args, kwargs, producer=self.producer, **options)
+            self.stats["sent"] += 1
+        except Exception:
+            logger.exception("beat: could not send %s", name)
+
+    def _compact_heap(self) -> None:
+        self._heap = [item for item in self._heap if item[3] == item[2].generation]
+        heapq.heapify(self._heap)
+
+    # --- persisting ------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Write last_run_at of what was sent: one UPDATE per batch of ids."""
+        self._last_sync_at = time.monotonic()
+        if not self._dirty_grid and not self._dirty_classic:
+            return
+        grid, self._dirty_grid = self._dirty_grid, set()
+        classic, self._dirty_classic = self._dirty_classic, set()
+        # Each entry's last run is at or before now and after its latest slot, so one
+        # timestamp for the batch says the same as each one's own: "this slot was sent".
+        stamp = datetime.fromtimestamp(self.clock(), tz=UTC)
+        if not settings.USE_TZ:
+            stamp = stamp.replace(tzinfo=None)
+        try:
+            close_old_connections()
+            ids = sorted(grid)
+            with transaction.atomic():
+                for start in range(0, len(ids), SYNC_BATCH):
+                    # update(), not save(): no date_changed bump, so beat's own writes are
+                    # not read back as edits, and no change marker.
+                    PeriodicTask.objects.filter(pk__in=ids[start:start + SYNC_BATCH]).update(
+                        last_run_at=stamp
+                    )
+            for pk in classic:
+                entry = self._entries.get(pk)
+                if isinstance(entry, ClassicEntry):
+                    entry.entry.save()
+        except (DatabaseError, InterfaceError):
+            logger.exception("beat: could not save run state; will retry")
+            self._dirty_grid |= grid
+            self._dirty_classic |= classic
+
+    def should_sync(self) -> bool:
+        # Called by celery's Service after every sleep; tick() decides itself.
+        return False
+
+    def schedules_equal(self, *args, **kwargs) -> bool:
+        return True
+
+    @property
+    def info(self) -> str:
+        return f"    . grid scheduler: {len(self._entries)} periodic tasks"

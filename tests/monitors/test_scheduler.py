@@ -1,0 +1,219 @@
+"""The grid scheduler (monitors/scheduler.py) against the real database and the real broker.
+
+Beat's clock is stepped by the test (the scheduler reads it through `clock`), so "five minutes
+of beat" takes milliseconds; what it sends is read back from the Redis queues it sent to.
+"""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_celery_beat.models import PeriodicTask
+
+from config.celery_app import app as celery_app
+from monitors.models import Monitor
+from monitors.scheduler import MonitorScheduler, ideal_slot
+from tests.factories import MonitorFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+START = 1_800_000_000.0  # a fixed unix time, so every run steps through the same slots
+STEP = 0.5
+
+
+class SteppedClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return SteppedClock(START)
+
+
+@pytest.fixture
+def sent(redis_server):
+    """What beat has put on the checks queue since the last call: task names, oldest first."""
+    redis_server.delete("checks", "notifications")
+
+    def take(queue: str = "checks") -> list[str]:
+        raw = redis_server.lrange(queue, 0, -1)
+        redis_server.delete(queue)
+        # kombu LPUSHes, so the list is newest first.
+        return [json.loads(message)["headers"]["periodic_task_name"] for message in raw[::-1]]
+
+    return take
+
+
+@pytest.fixture
+def beat(clock):
+    started = []
+
+    def start() -> MonitorScheduler:
+        class SteppedScheduler(MonitorScheduler):
+            refresh_seconds = 0  # every tick looks for changes
+            sync_seconds = 3600  # the tests sync when they mean to
+
+        SteppedScheduler.clock = staticmethod(clock)
+        scheduler = SteppedScheduler(app=celery_app)
+        started.append(scheduler)
+        return scheduler
+
+    yield start
+    for scheduler in started:
+        scheduler.close()
+
+
+def run(scheduler, clock, sent, seconds: float) -> dict[str, list[float]]:
+    """Tick every STEP seconds of beat time; return when each task was sent."""
+    times: dict[str, list[float]] = {}
+    end = clock.now + seconds
+    while clock.now < end:
+        scheduler.tick()
+        for name in sent():
+            times.setdefault(name, []).append(clock.now)
+        clock.now += STEP
+    return times
+
+
+def name_of(monitor: Monitor) -> str:
+    return PeriodicTask.objects.get(pk=monitor.periodic_task_id).name
+
+
+def test_each_monitor_is_sent_once_per_slot_on_its_own_grid(beat, clock, sent):
+    monitors = MonitorFactory.create_batch(20, interval_seconds=60)
+    scheduler = beat()
+
+    times = run(scheduler, clock, sent, 300)
+
+    for monitor in monitors:
+        name = name_of(monitor)
+        sends = times[name]
+        assert len(sends) == 5, (name, sends)
+        for sent_at in sends:
+            # Sent on the first tick at or after its slot.
+            assert 0 <= sent_at - ideal_slot(name, 60, sent_at) < STEP
+        assert [b - a for a, b in zip(sends, sends[1:], strict=False)] == [60.0] * 4
+
+
+def test_monitors_created_together_do_not_tick_together(db):
+    monitors = MonitorFactory.create_batch(200, interval_seconds=60)
+
+    slots = [ideal_slot(name_of(monitor), 60, START) for monitor in monitors]
+
+    offsets = sorted(slot - START + 60 for slot in slots)
+    assert offsets[-1] - offsets[0] > 50  # spread over the interval
+    per_second = [sum(1 for offset in offsets if int(offset) == second) for second in range(60)]
+    assert max(per_second) <= 15
+
+
+def test_an_edited_interval_is_picked_up_without_a_full_reload(beat, clock, sent):
+    monitor, other = MonitorFactory.create_batch(2, interval_seconds=60)
+    scheduler = beat()
+    run(scheduler, clock, sent, 60)
+
+    monitor.interval_seconds = 30
+    monitor.save()
+    times = run(scheduler, clock, sent, 120)
+
+    sends = times[name_of(monitor)]
+    assert len(sends) == 4
+    assert [b - a for a, b in zip(sends, sends[1:], strict=False)] == [30.0] * 3
+    assert len(times[name_of(other)]) == 2
+    assert scheduler.stats["full_loads"] == 1
+    assert scheduler.stats["refreshes"] >= 1
+
+
+def test_paused_deleted_and_created_monitors_are_picked_up_without_a_full_reload(
+    beat, clock, sent
+):
+    paused, deleted, kept = MonitorFactory.create_batch(3, interval_seconds=60)
+    paused_name, deleted_name = name_of(paused), name_of(deleted)
+    scheduler = beat()
+    run(scheduler, clock, sent, 60)
+
+    paused.pause()
+    deleted.delete()
+    created = MonitorFactory(interval_seconds=60)
+    times = run(scheduler, clock, sent, 180)
+
+    assert paused_name not in times
+    assert deleted_name not in times
+    assert len(times[name_of(kept)]) == 3
+    assert len(times[name_of(created)]) == 3
+    assert scheduler.stats["full_loads"] == 1
+
+    paused.resume()
+    times = run(scheduler, clock, sent, 60)
+    assert len(times[paused_name]) == 1
+    assert scheduler.stats["full_loads"] == 1
+
+
+def test_a_restarted_beat_sends_one_catch_up_per_overdue_monitor(beat, clock, sent):
+    monitors = MonitorFactory.create_batch(10, interval_seconds=60)
+    first = beat()
+    run(first, clock, sent, 120)
+    first.close()  # what SIGTERM does: the run state is written
+
+    clock.now += 300  # beat is down for five minutes
+    second = beat()
+    second.tick()
+    catch_up = sent()
+    times = run(second, clock, sent, 60)
+
+    names = sorted(name_of(monitor) for monitor in monitors)
+    assert sorted(catch_up) == names
+    # After the catch-up, back on the grid: one check in the next interval, at its slot.
+    for name in names:
+        assert len(times[name]) == 1
+        assert times[name][0] - ideal_slot(name, 60, times[name][0]) < STEP
+
+
+def test_a_beat_restarted_within_the_slot_sends_nothing_extra(beat, clock, sent):
+    monitors = MonitorFactory.create_batch(10, interval_seconds=60)
+    first = beat()
+    run(first, clock, sent, 90)
+    first.close()
+
+    second = beat()
+    second.tick()
+
+    due_before_restart = {
+        name_of(monitor) for monitor in monitors
+        if ideal_slot(name_of(monitor), 60, clock.now) > clock.now - STEP
+    }
+    assert set(sent()) <= due_before_restart
+
+
+def test_run_state_is_written_in_one_statement_per_batch(beat, clock, sent):
+    MonitorFactory.create_batch(50, interval_seconds=60)
+    scheduler = beat()
+    run(scheduler, clock, sent, 60 + STEP)  # every one's first slot included
+
+    with CaptureQueriesContext(connection) as queries:
+        scheduler.sync()
+
+    updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1
+    assert PeriodicTask.objects.filter(
+        name__startswith="monitor-check:", last_run_at__isnull=True
+    ).count() == 0
+
+
+def test_the_built_in_sweeps_still_run(beat, clock, sent):
+    scheduler = beat()
+
+    run(scheduler, clock, sent, 0)  # nothing yet
+    times: dict[str, int] = {}
+    end = clock.now + 60
+    while clock.now < end:
+        scheduler.tick()
+        for name in sent("notifications"):
+            times[name] = times.get(name, 0) + 1
+        clock.now += STEP
+
+    assert times == {"notifications.sweep_outbox": 2, "notifications.follow_up": 1}
