@@ -32,6 +32,8 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-opened_at", "-id"]
+        # The incident lists (web and API) read the newest first, a page at a time.
+        indexes = [models.Index(fields=["-opened_at", "-id"], name="incident_newest_first")]
         constraints = [
             # The database, not only the code, guarantees one open incident per monitor:
             # two workers racing to open one get an IntegrityError, not two incidents.

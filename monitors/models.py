@@ -112,7 +112,13 @@ class Monitor(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["owner", "status"])]
+        indexes = [
+            models.Index(fields=["owner", "status"]),
+            # Lists page through monitors in name order (the dashboard, the API): these let a
+            # page be read off an index instead of sorting every monitor for each request.
+            models.Index(fields=["name", "id"], name="monitor_name_order"),
+            models.Index(fields=["owner", "name", "id"], name="monitor_owner_name_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name
