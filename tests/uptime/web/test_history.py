@@ -66,3 +66,34 @@ def test_an_unchecked_monitor_has_an_empty_chart():
 def test_the_chart_scale_is_a_round_number(value, ceiling):
     assert nice_ceiling(value) == ceiling
 
+
+
+def test_a_check_on_the_hour_counts_in_that_hour_and_one_just_before_in_the_last():
+    monitor = MonitorFactory()
+    now = timezone.now().replace(minute=30)
+    this_hour = now.replace(minute=0, second=0, microsecond=0)
+    CheckResultFactory(monitor=monitor, checked_at=this_hour)
+    CheckResultFactory(monitor=monitor, checked_at=this_hour - timedelta(microseconds=1),
+                       outcome=Outcome.TIMEOUT)
+    CheckResultFactory(monitor=monitor, checked_at=this_hour - timedelta(hours=23))
+
+    hours = hourly_uptime([monitor.pk], now=now)[monitor.pk]
+
+    assert (hours[-1].checks, hours[-1].state) == (1, "up")
+    assert (hours[-2].checks, hours[-2].state) == (1, "down")
+    assert hours[0].checks == 1
+    assert sum(hour.checks for hour in hours) == 3
+
+
+def test_each_monitor_gets_its_own_hours():
+    first, second = MonitorFactory(), MonitorFactory()
+    now = timezone.now()
+    CheckResultFactory(monitor=first, checked_at=now)
+    CheckResultFactory(monitor=second, checked_at=now - timedelta(hours=5),
+                       outcome=Outcome.TIMEOUT)
+
+    hours = hourly_uptime([first.pk, second.pk], now=now)
+
+    assert [hour.state for hour in hours[first.pk]].count("none") == 23
+    assert hours[first.pk][-1].state == "up"
+    assert hours[second.pk][-6].state == "down" and hours[second.pk][-1].state == "none"
