@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate shell clean browser
+.PHONY: run test lint migrate shell clean browser bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("uptime needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -31,6 +31,11 @@ browser:
 	    echo "warning: $(CHROMIUM) missing; install Debian's chromium or the browser tests fail"; \
 	  fi; \
 	fi
+
+# Scale figures, stock beat scheduler vs ours (bench/; quick: make bench BENCH_ARGS="--monitors 1000 --seconds 60").
+bench: $(STAMP)
+	@$(PY) -c 'import matplotlib' 2>/dev/null || $(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,89 @@
+"""A fresh database per phase and the bench's monitors in it, all pointing at the fleet."""
+
+import random
+from datetime import timedelta
+
+import dj_database_url
+import psycopg
+from django.core.management import call_command
+from django.db import connection, connections
+from django.utils import timezone
+
+# The bench drops and recreates its database: refuse any whose name does not say "bench".
+REQUIRED_NAME_PART = "bench"
+
+
+def reset_database(database_url: str) -> None:
+    """Drop and recreate the bench database, then migrate it."""
+    config = dj_database_url.parse(database_url)
+    if not config["ENGINE"].endswith("postgresql"):
+        raise SystemExit("the bench measures the production topology: give it a PostgreSQL URL")
+    name = config["NAME"]
+    if REQUIRED_NAME_PART not in name:
+        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
+    connections.close_all()
+    maintenance = psycopg.connect(
+        host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"] or None,
+        password=config["PASSWORD"] or None, dbname="postgres", autocommit=True,
+    )
+    with maintenance:
+        # WITH (FORCE): a process of an aborted earlier run may still hold a connection.
+        maintenance.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        maintenance.execute(f'CREATE DATABASE "{name}"')
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def assign_kinds(count: int, mix: dict[str, float], seed: int) -> list[str]:
+    """A target kind per monitor index: the mix's shares (the rest instant), shuffled."""
+    kinds: list[str] = []
+    for kind, share in mix.items():
+        kinds += [kind] * round(count * share)
+    if len(kinds) > count:
+        raise SystemExit("the target mix adds up to more than 100 %")
+    kinds += ["instant"] * (count - len(kinds))
+    random.Random(seed).shuffle(kinds)
+    return kinds
+
+
+def create_monitors(kinds: list[str], fleet_url: str, *, interval: int, timeout: int):
+    """One monitor per kind entry, monitor i checking <fleet>/<kind>/i; returns them saved."""
+    from django.contrib.auth import get_user_model
+
+    from monitors.bulk import create_monitors as create_in_bulk
+    from monitors.models import Monitor
+
+    owner = get_user_model().objects.create_user(username="bench")
+    return create_in_bulk([
+        Monitor(owner=owner, name=f"bench {index}", url=f"{fleet_url}/{kind}/{index}",
+                interval_seconds=interval, timeout_seconds=timeout)
+        for index, kind in enumerate(kinds)
+    ])
+
+
+def spread_last_runs(monitors, *, interval: int, seed: int) -> None:
+    """Give each PeriodicTask a last_run_at spread over the past interval, as monitors created
+    over time would have. Created in one go they would all share it, and django-celery-beat's
+    scheduler would then run them all in the same second, every interval."""
+    from django_celery_beat.models import PeriodicTask
+
+    rng = random.Random(seed)
+    now = timezone.now()
+    tasks = []
+    for monitor in monitors:
+        task = monitor.periodic_task
+        task.last_run_at = now - timedelta(seconds=rng.uniform(0, interval))
+        tasks.append(task)
+    PeriodicTask.objects.bulk_update(tasks, ["last_run_at"], batch_size=1000)
+
+
+def check_result_count() -> int:
+    from monitors.models import CheckResult
+
+    return CheckResult.objects.count()
+
+
+def check_result_bytes() -> int:
+    """The check results' table with its indexes and TOAST, as PostgreSQL stores it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size('monitors_checkresult')")
+        return cursor.fetchone()[0]
