@@ -4,9 +4,21 @@ A URL's host name says nothing reliable about where a request goes: DNS can answ
 private address, or with a public one at validation time and a private one later (DNS
 rebinding). So the guard checks the peer of every socket right after it connects, before a
 single byte of the request (or of a TLS handshake) is sent, and on every redirect hop.
+
+The guarded connections also resolve the host themselves, waiting for the lookup at most the
+connect timeout: getaddrinfo blocks and cannot be interrupted, so it runs in a small shared
+pool of lookup threads, and one that hangs is abandoned there (DNSTimeoutError) rather than
+holding the caller past its deadline.
 """
 
 import ipaddress
+import os
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -14,6 +26,16 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util.connection import _set_socket_options, allowed_gai_family
+
+# Lookups in flight at once per process; more wait their turn (within their own timeout).
+LOOKUP_THREADS = 16
+# When a connection has no timeout at all: a lookup is still never waited for forever.
+DEFAULT_LOOKUP_SECONDS = 10.0
+
+# (host, port, family, type) -> getaddrinfo()'s list; socket.getaddrinfo by default.
+Lookup = Callable[[str, int, int, int], list]
 
 
 def is_public_address(ip: str) -> bool:
@@ -69,19 +91,113 @@ class AddressPolicy:
             raise BlockedAddressError(address)
 
 
+class DNSTimeoutError(Exception):
+    """A DNS lookup did not answer in time. Not an OSError, for the same reason as
+    BlockedAddressError: it reaches the caller unchanged."""
+
+    def __init__(self, host: str, seconds: float) -> None:
+        self.host, self.seconds = host, seconds
+        super().__init__(f"DNS lookup for {host} did not answer within {seconds:.1f} s")
+
+
+_lookup_pool: ThreadPoolExecutor | None = None
+_lookup_pool_pid = 0
+_lookup_pool_lock = threading.Lock()
+
+
+def _lookup_threads() -> ThreadPoolExecutor:
+    global _lookup_pool, _lookup_pool_pid
+    with _lookup_pool_lock:
+        # A forked child inherits the executor but none of its threads.
+        if _lookup_pool is None or _lookup_pool_pid != os.getpid():
+            _lookup_pool = ThreadPoolExecutor(LOOKUP_THREADS, thread_name_prefix="dns")
+            _lookup_pool_pid = os.getpid()
+        return _lookup_pool
+
+
+def _forget_lookup_lock_after_fork() -> None:
+    global _lookup_pool_lock
+    _lookup_pool_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_lookup_lock_after_fork)
+
+
+def resolve(host: str, port: int, *, timeout: float | None,
+            lookup: Lookup = socket.getaddrinfo) -> list:
+    """getaddrinfo() for a TCP connection, waited for at most `timeout` seconds.
+
+    Raises socket.gaierror as getaddrinfo does, or DNSTimeoutError. An address needs no
+    lookup and skips the thread hand-over.
+    """
+    family = allowed_gai_family()
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    else:
+        return socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    seconds = DEFAULT_LOOKUP_SECONDS if timeout is None else timeout
+    future = _lookup_threads().submit(lookup, host, port, family, socket.SOCK_STREAM)
+    try:
+        return future.result(timeout=seconds)
+    except FutureTimeoutError:
+        # Not yet started: it never will. Started: it finishes in its thread, unheard.
+        future.cancel()
+        raise DNSTimeoutError(host, seconds) from None
+
+
 class _PeerCheckingConnectionMixin:
-    def __init__(self, *args, address_policy: AddressPolicy, **kwargs) -> None:
+    def __init__(self, *args, address_policy: AddressPolicy, lookup: Lookup = socket.getaddrinfo,
+                 on_connect: Callable[[socket.socket], None] | None = None, **kwargs) -> None:
         self.address_policy = address_policy
+        self.lookup = lookup
+        self.on_connect = on_connect
         super().__init__(*args, **kwargs)
 
     def _new_conn(self):
-        sock = super()._new_conn()
+        # urllib3's own _new_conn, with the lookup bounded (see resolve()).
+        timeout = self.timeout if isinstance(self.timeout, int | float) else None
+        try:
+            host = self._dns_host.strip("[]")  # an IPv6 address may come bracketed
+            addresses = resolve(host, self.port, timeout=timeout, lookup=self.lookup)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        sock = self._connect_first(addresses, timeout)
         try:
             self.address_policy.check(sock.getpeername()[0])
         except BaseException:
             sock.close()
             raise
+        sys.audit("http.client.connect", self, self.host, self.port)
+        if self.on_connect is not None:
+            self.on_connect(sock)
         return sock
+
+    def _connect_first(self, addresses: list, timeout: float | None) -> socket.socket:
+        """Try each address in turn, as urllib3's create_connection() does."""
+        error: OSError | None = None
+        for family, socktype, proto, _, address in addresses:
+            sock = None
+            try:
+                sock = socket.socket(family, socktype, proto)
+                _set_socket_options(sock, self.socket_options)
+                sock.settimeout(timeout)
+                if self.source_address:
+                    sock.bind(self.source_address)
+                sock.connect(address)
+                return sock
+            except OSError as exc:
+                error = exc
+                if sock is not None:
+                    sock.close()
+        if isinstance(error, TimeoutError):
+            raise ConnectTimeoutError(
+                self, f"Connection to {self.host} timed out. (connect timeout={timeout})"
+            ) from error
+        raise NewConnectionError(
+            self, f"Failed to establish a new connection: {error or 'no address'}"
+        ) from error
 
 
 class GuardedHTTPConnection(_PeerCheckingConnectionMixin, HTTPConnection):
@@ -103,19 +219,27 @@ class GuardedHTTPSConnectionPool(HTTPSConnectionPool):
 
 
 class GuardedHTTPAdapter(HTTPAdapter):
-    """A requests transport whose every connection is checked against `policy`."""
+    """A requests transport whose every connection is checked against `policy`.
 
-    def __init__(self, policy: AddressPolicy, **kwargs) -> None:
-        # HTTPAdapter.__init__ builds the pool manager, which needs the policy.
+    `lookup` replaces getaddrinfo (a test makes one that hangs); `on_connect` sees every
+    socket right after the guard let it through (the probe's watchdog keeps hold of them).
+    """
+
+    def __init__(self, policy: AddressPolicy, *, lookup: Lookup = socket.getaddrinfo,
+                 on_connect: Callable[[socket.socket], None] | None = None, **kwargs) -> None:
+        # HTTPAdapter.__init__ builds the pool manager, which needs these.
         self.policy = policy
+        self.connection_options = {
+            "address_policy": policy, "lookup": lookup, "on_connect": on_connect,
+        }
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
         # Pools pass unknown keyword arguments on to each connection they create.
         self.poolmanager.pool_classes_by_scheme = {
-            "http": partial(GuardedHTTPConnectionPool, address_policy=self.policy),
-            "https": partial(GuardedHTTPSConnectionPool, address_policy=self.policy),
+            "http": partial(GuardedHTTPConnectionPool, **self.connection_options),
+            "https": partial(GuardedHTTPSConnectionPool, **self.connection_options),
         }
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):
@@ -128,6 +252,8 @@ def guarded_session(
     allow_private: bool,
     user_agent: str,
     allowed_addresses: frozenset[str] = frozenset(),
+    lookup: Lookup = socket.getaddrinfo,
+    on_connect: Callable[[socket.socket], None] | None = None,
 ) -> requests.Session:
     """A session for URLs that users supply. Callers should pass allow_redirects=False and
     follow redirects themselves if at all, so that they decide which headers travel on."""
@@ -135,7 +261,9 @@ def guarded_session(
     # Proxy variables would route around the guard, and .netrc would leak credentials to
     # whatever host a user types in.
     session.trust_env = False
-    adapter = GuardedHTTPAdapter(AddressPolicy(allow_private, allowed_addresses))
+    adapter = GuardedHTTPAdapter(
+        AddressPolicy(allow_private, allowed_addresses), lookup=lookup, on_connect=on_connect
+    )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = user_agent

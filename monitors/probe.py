@@ -1,5 +1,13 @@
 """One executor class per check kind, each with `run(spec) -> ProbeResult` that never raises
-for anything the target does: the pipeline branches neither on kind nor on errors."""
+for anything the target does: the pipeline branches neither on kind nor on errors.
+
+A run ends at its deadline whatever the target does, without help from Celery (whose threads
+pool enforces no time limit): every socket the run opens is watched, and when the deadline
+passes the watchdog shuts them all down, which ends a connect, a TLS handshake, a trickle of
+headers or of body alike; the DNS lookup, which no socket can cut short, is waited for at
+most the connect timeout (monitors/netguard.py). What is left of the run afterwards is
+bookkeeping, and the result is a timeout.
+"""
 
 import re
 import socket
@@ -12,8 +20,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
-from .netguard import BlockedAddressError, guarded_session
+from .netguard import BlockedAddressError, DNSTimeoutError, Lookup, guarded_session
 from .outcomes import CheckSpec, Outcome, ProbeResult
+from .watchdog import watchdog
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_CONNECT_SECONDS = 5
@@ -26,8 +35,8 @@ CREDENTIAL_NAME_PARTS = ("token", "key", "secret", "auth")
 class Deadline:
     """One time budget for the whole run, every hop and body read included.
 
-    It cannot bound a DNS lookup (getaddrinfo blocks) or a server trickling its status line
-    and headers; Celery's soft time limit catches those (see uptime/budgets.py).
+    Its timeouts bound each connect and each read; a server that trickles its status line,
+    headers or body (each read getting a byte in time) is ended by the Cutoff instead.
     """
 
     def __init__(self, seconds: float) -> None:
@@ -53,6 +62,55 @@ class Deadline:
 
     def describe(self) -> str:
         return f"timed out after {self.seconds:.1f} s"
+
+
+class Cutoff:
+    """The sockets of one run, shut down together when its deadline passes.
+
+    It keeps a duplicate of each socket's descriptor: shutting a socket down through any of
+    its descriptors ends every blocked read on it, TLS included (an SSL socket takes over
+    the descriptor of the plain one it wraps), and a descriptor of our own cannot have been
+    closed and reused for another check's socket in the meantime.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.fired = False
+
+    def watch(self, sock: socket.socket) -> None:
+        duplicate = sock.dup()
+        with self._lock:
+            self._sockets.append(duplicate)
+            if self.fired:
+                _shut_down(duplicate)
+
+    def fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._sockets:
+                _shut_down(sock)
+
+    def close(self) -> None:
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            sock.close()
+
+
+def _shut_down(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # Already closed by the other side: nothing left to cut off.
+
+
+class _ThreadState(threading.local):
+    """Each thread's requests session, reused from check to check, and the cut-off of the
+    run it is doing now."""
+
+    session: requests.Session | None = None
+    cutoff: Cutoff | None = None
 
 
 @dataclass
@@ -125,6 +183,7 @@ class HttpProbe:
         max_redirects: int = 5,
         verify: bool | str = True,
         allowed_addresses: frozenset[str] = frozenset(),
+        lookup: Lookup = socket.getaddrinfo,
     ) -> None:
         self.allow_private = allow_private
         self.user_agent = user_agent
@@ -133,18 +192,18 @@ class HttpProbe:
         # True for requests' CA bundle (certifi), or the path of another (tests bring a CA).
         self.verify = verify
         self.allowed_addresses = allowed_addresses
+        # getaddrinfo, or a stand-in (a test needs a lookup that hangs, and has no DNS server).
+        self.lookup = lookup
+        self._threads = _ThreadState()
 
     def run(self, spec: CheckSpec) -> ProbeResult:
         if reason := unsupported_url_reason(spec.url):
             return ProbeResult(Outcome.INVALID_URL, reason)
         deadline = Deadline(spec.timeout_seconds)
         hop = Hop(spec.url, spec.method.upper(), dict(spec.headers))
-        session = guarded_session(
-            allow_private=self.allow_private,
-            user_agent=self.user_agent,
-            allowed_addresses=self.allowed_addresses,
-        )
-        session.verify = self.verify
+        session = self._session()
+        cutoff = self._threads.cutoff = Cutoff()
+        alarm = watchdog.call_at(deadline.started + deadline.seconds, cutoff.fire)
         try:
             status_code = self._fetch(session, hop, spec, deadline)
             outcome, message = self._judge(status_code, spec.expected_status_codes)
@@ -155,10 +214,39 @@ class HttpProbe:
             if type(exc).__name__ == "SoftTimeLimitExceeded":
                 raise
             outcome, message = classify(exc, hop, deadline)
+            if cutoff.fired and outcome not in (Outcome.DNS_FAILURE, Outcome.BLOCKED_ADDRESS):
+                # Whatever broke, it broke because the deadline cut the connection.
+                outcome, message = Outcome.TIMEOUT, deadline.describe()
             status_code = None
         finally:
-            session.close()
+            alarm.cancel()
+            self._threads.cutoff = None
+            cutoff.close()
+            # Cookies live for one run (a login redirect may set one for the next hop), never
+            # from one check, or one monitor, to the next.
+            session.cookies.clear()
         return ProbeResult(outcome, message, status_code, deadline.elapsed_ms())
+
+    def _session(self) -> requests.Session:
+        """This thread's session. Reusing it saves building a session and its adapters per
+        check; no connection is reused, though (see _fetch), so every request connects anew
+        and the guard checks the peer of each."""
+        threads = self._threads
+        if threads.session is None:
+            threads.session = guarded_session(
+                allow_private=self.allow_private,
+                user_agent=self.user_agent,
+                allowed_addresses=self.allowed_addresses,
+                lookup=self.lookup,
+                on_connect=self._watch,
+            )
+            threads.session.verify = self.verify
+        return threads.session
+
+    def _watch(self, sock: socket.socket) -> None:
+        cutoff = self._threads.cutoff
+        if cutoff is not None:
+            cutoff.watch(sock)
 
     def _fetch(self, session: requests.Session, hop: Hop, spec: CheckSpec,
                deadline: Deadline) -> int:
@@ -170,7 +258,7 @@ class HttpProbe:
                 hop.method, hop.url, headers=hop.headers, stream=True,
                 allow_redirects=False, timeout=deadline.timeout(),
             )
-            with response:
+            try:
                 status = response.status_code
                 location = response.headers.get("Location")
                 # A monitor that expects a redirect checks the redirect itself.
@@ -178,6 +266,11 @@ class HttpProbe:
                         or status in spec.expected_status_codes):
                     self._read_body(response, deadline)
                     return status
+            finally:
+                # Closed, not returned to the pool for keep-alive: a later check must connect
+                # (and pass the guard) anew, not inherit this peer.
+                response.raw.close()
+                response.close()
             if redirects_followed == self.max_redirects:
                 break
             hop.redirect(status, location)
@@ -197,10 +290,7 @@ class HttpProbe:
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             raise too_large
         # A read blocks until a whole chunk arrives, so a server trickling one byte at a time
-        # never trips a per-read timeout; cutting the socket at the deadline ends the read.
-        watchdog = threading.Timer(deadline.remaining(), cut_off, args=(response,))
-        watchdog.daemon = True
-        watchdog.start()
+        # never trips a per-read timeout; the run's Cutoff ends the read at the deadline.
         received = 0
         try:
             # Counted as sent on the wire: the probe never looks at the body, so it has no
@@ -214,8 +304,6 @@ class HttpProbe:
         except (OSError, urllib3.exceptions.HTTPError):
             if not deadline.expired:
                 raise
-        finally:
-            watchdog.cancel()
         if deadline.expired:
             raise ProbeFailure(Outcome.TIMEOUT, deadline.describe(), status)
 
@@ -224,13 +312,6 @@ class HttpProbe:
             return Outcome.OK, f"HTTP {status}"
         wanted = " or ".join(str(code) for code in expected) or "2xx"
         return Outcome.WRONG_STATUS, f"expected {wanted}, got {status}"
-
-
-def cut_off(response: requests.Response) -> None:
-    try:
-        response.raw.shutdown()
-    except (OSError, ValueError, RuntimeError):
-        pass  # Already closed or released: nothing left to cut off.
 
 
 def causes(exc: BaseException) -> list[BaseException]:
@@ -258,6 +339,8 @@ def classify(exc: Exception, hop: Hop, deadline: Deadline) -> tuple[Outcome, str
     if blocked := first(BlockedAddressError):
         message = str(blocked) if blocked.address == host else f"{host}: {blocked}"
         return Outcome.BLOCKED_ADDRESS, message
+    if lookup_timeout := first(DNSTimeoutError):
+        return Outcome.DNS_FAILURE, str(lookup_timeout)
     if first(urllib3.exceptions.NameResolutionError, socket.gaierror):
         return Outcome.DNS_FAILURE, f"could not resolve {host}"
     if first(ConnectionRefusedError):

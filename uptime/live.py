@@ -6,11 +6,11 @@ Publishing is best effort: a missing or broken channel layer is logged, never ra
 Redis that does not answer costs at most PUBLISH_TIMEOUT_SECONDS, so a dashboard problem can
 never fail a check or hold up a worker for long.
 
-Every publish runs on one long-lived event loop per process, in a daemon thread of its own
-(started on first use, and again in a forked child, whose copy of the thread is gone). The
-caller's thread hands it the coroutine and waits for it, bounded. asgiref's async_to_sync
-would build an event loop per call instead, and channels-redis keeps its connection pools
-per event loop, so every event would also have reconnected to Redis.
+Publishing is synchronous, from whatever thread calls it (a worker's, a request's): the
+channels-redis layer is written to with a plain Redis client that keeps its connections
+(uptime/live_redis.py), where channels-redis's own coroutine, run through async_to_sync,
+would build an event loop per call, reconnect to Redis per loop and cost most of a check's
+CPU. All the events of one check go in one call.
 
 Every event is {"type": ..., "monitor": monitor_state(...), ...}:
 
@@ -32,11 +32,11 @@ monitor_state() per visible monitor with its open incident; see uptime/consumers
 
 import asyncio
 import logging
-import os
-import threading
-from concurrent.futures import TimeoutError as FutureTimeoutError
 
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+from uptime import live_redis
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +97,7 @@ def publish(owner_id: int, event: dict) -> None:
 
 
 def publish_events(owner_id: int, events: list[dict]) -> None:
-    """Send several events, in order, in one hand-over to the publishing loop and under one
-    deadline. Never raises."""
+    """Send several events, in order, in one go and under one deadline. Never raises."""
     if not events:
         return
     groups = [owner_group(owner_id), OPERATORS_GROUP]
@@ -118,69 +117,26 @@ def close_sockets(group: str) -> None:
 
 
 def _send_best_effort(sends: list[tuple[list[str], dict]], what: str) -> None:
-    future = None
     try:
         layer = get_channel_layer()
         if layer is None:
             logger.warning("no channel layer configured; live event %s dropped", what)
             return
-        future = asyncio.run_coroutine_threadsafe(_send(layer, sends), _publishing_loop())
-        # The coroutine keeps its own deadline; this one only guards against a loop that is
-        # itself stuck, so that the caller is never held much longer than the timeout.
-        future.result(timeout=PUBLISH_TIMEOUT_SECONDS + 1)
-    except Exception as exc:  # the contract: publishing never fails a check or a request
-        if future is not None and isinstance(exc, FutureTimeoutError):
-            future.cancel()
+        if live_redis.handles(layer):
+            live_redis.group_send_many(layer, sends, timeout=PUBLISH_TIMEOUT_SECONDS)
+        else:
+            async_to_sync(_send)(layer, sends)
+    except Exception:  # the contract: publishing never fails a check or a request
         logger.warning("could not publish live event %s", what, exc_info=True)
 
 
 async def _send(layer, sends: list[tuple[list[str], dict]]) -> None:
-    # One deadline for every group and event, so a Redis that hangs costs at most this once.
-    # Each event goes to its groups concurrently; events stay in order.
+    # Any other channel layer, through its own group_send. One deadline for every group and
+    # event, so a layer that hangs costs at most this once.
     async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
         for groups, message in sends:
-            await asyncio.gather(*(layer.group_send(group, message) for group in groups))
-
-
-class _PublishingLoop:
-    def __init__(self) -> None:
-        self.pid = os.getpid()
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="live-publish", daemon=True
-        )
-        self.thread.start()
-
-
-_publisher: _PublishingLoop | None = None
-_publisher_lock = threading.Lock()
-
-
-def _publishing_loop() -> asyncio.AbstractEventLoop:
-    global _publisher
-    publisher = _publisher
-    if not _usable(publisher):
-        with _publisher_lock:
-            publisher = _publisher
-            if not _usable(publisher):
-                publisher = _publisher = _PublishingLoop()
-    return publisher.loop
-
-
-def _usable(publisher: _PublishingLoop | None) -> bool:
-    return (publisher is not None and publisher.pid == os.getpid()
-            and publisher.thread.is_alive())
-
-
-def _forget_publisher_after_fork() -> None:
-    # The child has a copy of the loop but not the thread that ran it, and possibly a copy of
-    # the lock taken by a thread that no longer exists.
-    global _publisher, _publisher_lock
-    _publisher = None
-    _publisher_lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_publisher_after_fork)
+            for group in groups:
+                await layer.group_send(group, message)
 
 
 def publish_monitor(monitor, kind: str, **extra) -> None:
