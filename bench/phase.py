@@ -137,7 +137,7 @@ def run_phase(label: str, monitors_count: int, settings: Settings, fleet: Fleet,
         kinds, fleet.url, interval=settings.interval, timeout=settings.timeout
     )
     created_seconds = time.monotonic() - started
-    dataset.spread_last_runs(monitors, interval=settings.interval, seed=settings.seed)
+    dataset.spread_last_runs(interval=settings.interval, seed=settings.seed)
     task_names = {index: monitor.periodic_task.name for index, monitor in enumerate(monitors)}
     fleet.take_arrivals()
 
