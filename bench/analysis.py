@@ -124,12 +124,13 @@ def edit_stall(times: Sequence[float], window: Window, edit_at: float, span: flo
 
 def rate_series(times: Iterable[float], window: Window, bucket: float
                 ) -> list[tuple[float, float]]:
-    """(seconds since window start, arrivals per second) per bucket."""
-    buckets = int(math.ceil(window.seconds / bucket))
+    """(seconds since window start, arrivals per second) per whole bucket in the window."""
+    buckets = max(1, int(window.seconds // bucket))
     counts = [0] * buckets
     for t in times:
-        if t in window:
-            counts[min(int((t - window.start) / bucket), buckets - 1)] += 1
+        index = int((t - window.start) // bucket)
+        if t in window and index < buckets:
+            counts[index] += 1
     return [(i * bucket, count / bucket) for i, count in enumerate(counts)]
 
 
