@@ -102,6 +102,17 @@ def wait_for_log(child: Child, text: str, *, timeout: float) -> None:
     raise PhaseFailed(f"{child.name} did not say {text!r}:\n{tail(child)}")
 
 
+def wait_for_worker(child: Child, *, timeout: float) -> None:
+    """Until the worker answers a ping over the broker (its log level may hide "ready")."""
+    from config.celery_app import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and child.alive():
+        if app.control.ping(timeout=1.0):
+            return
+    raise PhaseFailed(f"{child.name} did not answer a ping:\n{tail(child)}")
+
+
 def tail(child: Child, chars: int = 3000) -> str:
     return child.log_path.read_text(errors="replace")[-chars:]
 
@@ -152,7 +163,7 @@ def run_phase(label: str, monitors_count: int, settings: Settings, fleet: Fleet,
     else:
         consumer = children.start("checks", commands["checks"], env=env, cwd=ROOT,
                                   log=logs / f"{label}-checks.log")
-        wait_for_log(consumer, "ready.", timeout=90)
+        wait_for_worker(consumer, timeout=90)
     print(f"[{label}] beat ({scheduler}); warm-up {settings.warmup:.0f} s, "
           f"then {settings.seconds:.0f} s measured", flush=True)
     beat = children.start("beat", commands["beat"], env=env, cwd=ROOT,
