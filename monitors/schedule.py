@@ -114,9 +114,10 @@ def repair_schedules(*, fix: bool = True, batch_size: int = 1000) -> list[str]:
     line per problem found (monitors by name, then orphaned tasks), empty when all is well.
 
     Works through the monitors a batch at a time: one read per batch, the comparison in
-    Python, then a bulk update of stale tasks, one read of left-behind tasks to adopt, a
-    bulk insert of missing ones and the links. Orphans go in one DELETE, and beat is told
-    once. A few seconds at 10,000 monitors, instead of a sync_schedule() per monitor.
+    Python and a bulk update of the stale tasks. Then, a batch at a time again, the monitors
+    without a task: one read of left-behind tasks to adopt, a bulk insert of the rest and
+    the links. Orphans go in one DELETE, and beat is told once. A few seconds at 10,000
+    monitors, instead of a sync_schedule() per monitor.
     """
     from .models import Monitor
 
@@ -125,24 +126,29 @@ def repair_schedules(*, fix: bool = True, batch_size: int = 1000) -> list[str]:
     changed_any = False
     with transaction.atomic():
         monitors = Monitor.objects.select_related("periodic_task__interval").order_by("pk")
+        missing: list[int] = []
         last_pk = 0
         while batch := list(monitors.filter(pk__gt=last_pk)[:batch_size]):
             last_pk = batch[-1].pk
-            missing, stale = [], []
+            stale = []
             for monitor in batch:
                 if monitor.periodic_task is None:
                     found.append((monitor.name, monitor.pk, "no schedule, created"))
-                    missing.append(monitor)
+                    missing.append(monitor.pk)
                 elif changed := differences(monitor, monitor.periodic_task):
                     found.append((monitor.name, monitor.pk, (
                         f"schedule out of date ({', '.join(changed)}), updated"
                     )))
                     stale.append((monitor, monitor.periodic_task))
-            if fix and (missing or stale):
-                # Stale tasks first: one renamed here frees the name a missing one needs.
+            if fix and stale:
                 _update_tasks(stale, intervals)
-                _create_or_adopt_tasks(missing, intervals)
                 changed_any = True
+        # Only now, with every linked task renamed after its own monitor, is a task found
+        # under a missing monitor's name surely free to adopt.
+        for start in range(0, len(missing) if fix else 0, batch_size):
+            ids = missing[start:start + batch_size]
+            _create_or_adopt_tasks(list(Monitor.objects.filter(pk__in=ids)), intervals)
+            changed_any = True
 
         lines = [f"monitor {pk} ({name}): {what}" for name, pk, what in sorted(found)]
         linked = Monitor.objects.exclude(periodic_task=None).values("periodic_task_id")
