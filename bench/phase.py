@@ -233,6 +233,10 @@ def run_phase(label: str, monitors_count: int, settings: Settings, fleet: Fleet,
             "beat_exit_seconds": beat_exit_seconds,
             "beat_killed_after_timeout": beat_killed,
             "beat_tracebacks": beat_log.count("Traceback"),
+            "commands": {
+                name: " ".join(["python", *command[1:]]) for name, command in commands.items()
+                if name == "beat" or not settings.beat_only
+            },
             "memory": memory,
         },
     )

@@ -122,6 +122,11 @@ def markdown(result: dict) -> str:
                 "waited a whole interval and expired unseen, so dispatches are a lower bound "
                 "and beat CPU per dispatch an upper bound (--beat-only counts them exactly)."
             )
+    commands = {
+        command for phase in phases.values() for command in phase.get("commands", {}).values()
+    }
+    for command in sorted(commands):
+        lines.append(f"- ran: `{command}`")
     for note in meta["notes"]:
         lines.append(f"- {note}")
     return "\n".join(lines) + "\n"
