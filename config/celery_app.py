@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -24,3 +25,22 @@ def pin_settings(celery_app: Celery) -> None:
     conf = celery_app.conf
     for key in DEFAULTS:
         conf[conf._to_keys(key)[0]] = conf[key]
+
+
+@worker_init.connect
+def pin_worker_settings(sender, **kwargs) -> None:
+    # A worker reads its settings per message too (delivery info, acks, time limits...).
+    pin_settings(sender.app)
+
+
+@task_postrun.connect
+def forget_debug_queries(**kwargs) -> None:
+    # Under DEBUG, Django keeps every query of a connection (up to 9,000) until a request
+    # starts, which never happens in a worker: with a thread per check in flight, that would
+    # be megabytes per thread.
+    from django.conf import settings
+
+    if settings.DEBUG:
+        from django.db import reset_queries
+
+        reset_queries()

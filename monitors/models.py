@@ -1,3 +1,4 @@
+import functools
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -5,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections, models, transaction
+from django.db.models.expressions import Col
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -193,52 +195,26 @@ class Monitor(models.Model):
         `has_open_incident`, so the check needs no other query before it records. The lease
         lasts the monitor's own claim_lease (uptime/budgets.py), computed from the row.
         """
-        from incidents.models import Incident
-
         connection = connections[Monitor.objects.db]
-        quote = connection.ops.quote_name
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        lease_seconds = settings.UPTIME_CHECK_BUDGET.lease_beyond_timeout
-        conditions = [
-            "id = %s",
-            "NOT is_paused",
-            "(check_lease_until IS NULL OR check_lease_until < %s)",
-        ]
-        params: list = [now, lease_seconds, self.pk, now]
+        params: list = [now, settings.UPTIME_CHECK_BUDGET.lease_beyond_timeout, self.pk, now]
         if scheduled:
-            conditions.append(
-                "(last_checked_at IS NULL OR last_checked_at <= "
-                f"{_shifted(connection, '-', 'interval_seconds / 2.0')})"
-            )
             params.append(now)
         if task_id:
-            conditions.append(
-                f"NOT EXISTS (SELECT 1 FROM {quote(CheckResult._meta.db_table)} "
-                "WHERE task_id = %s)"
-            )
             params.append(task_id)
-        incidents = quote(Incident._meta.db_table)
-        columns = ", ".join(
-            quote(Monitor._meta.get_field(name).column) for name in self.CLAIM_FIELDS
-        )
-        sql = (
-            f"UPDATE {quote(Monitor._meta.db_table)} "
-            f"SET check_lease_until = {_shifted(connection, '+', 'timeout_seconds + %s')} "
-            f"WHERE {' AND '.join(conditions)} "
-            f"RETURNING {columns}, "
-            f"EXISTS (SELECT 1 FROM {incidents} WHERE {incidents}.monitor_id = "
-            f"{quote(Monitor._meta.db_table)}.id AND {incidents}.resolved_at IS NULL) "
-            "AS has_open_incident"
-        )
-        # list(): SQLite ends the statement (and its write lock) only once its rows are read.
-        rows = list(Monitor.objects.raw(sql, params))
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_sql(connection.vendor, scheduled, bool(task_id)), params)
+            # fetchall(): SQLite ends the statement, and its write lock, once its rows are read.
+            rows = cursor.fetchall()
         if not rows:
             return False
-        claimed = rows[0]
-        for name in self.CLAIM_FIELDS:
-            attname = Monitor._meta.get_field(name).attname
-            setattr(self, attname, getattr(claimed, attname))
-        self.has_open_incident = bool(claimed.has_open_incident)
+        # What a queryset would do with these columns, without a queryset's per-row costs.
+        for (attname, column, converters), value in zip(_claim_columns(connection), rows[0],
+                                                        strict=False):
+            for converter in converters:
+                value = converter(value, column, connection)
+            self.__dict__[attname] = value
+        self.has_open_incident = bool(rows[0][-1])
         return True
 
     def release_claim(self) -> None:
@@ -291,7 +267,7 @@ class Monitor(models.Model):
         self.last_checked_at = checked_at
         self.last_response_ms = response_ms
         self.check_lease_until = None
-        return CheckResult.objects.create(
+        check = CheckResult(
             monitor=self,
             checked_at=checked_at,
             outcome=result.outcome,
@@ -301,6 +277,21 @@ class Monitor(models.Model):
             region=settings.UPTIME_REGION,
             task_id=task_id,
         )
+        # A plain INSERT ... RETURNING: Model.save() costs more than the statement itself, and
+        # no signal listens to check results.
+        fields = [CheckResult._meta.get_field(name) for name in _CHECK_RESULT_FIELDS]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(CheckResult._meta.db_table)} "
+                f"({', '.join(quote(field.column) for field in fields)}) "
+                f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING id",
+                [field.get_db_prep_save(getattr(check, field.attname), connection)
+                 for field in fields],
+            )
+            check.pk = cursor.fetchall()[0][0]
+        check._state.adding = False
+        check._state.db = connection.alias
+        return check
 
     @property
     def is_failing(self) -> bool:
@@ -458,15 +449,70 @@ def maintenance_until(windows, moment: datetime) -> datetime | None:
     return end
 
 
-def _shifted(connection, sign: str, seconds_sql: str) -> str:
+_CHECK_RESULT_FIELDS = (
+    "monitor", "checked_at", "outcome", "status_code", "response_ms", "error", "region", "task_id",
+)
+
+
+@functools.cache
+def _claim_sql(vendor: str, scheduled: bool, with_task_id: bool) -> str:
+    """The claim statement for one shape of claim; its parameters, in order: now, the lease
+    beyond the timeout, the monitor id, now, [now,] [task id]."""
+    from incidents.models import Incident
+
+    quote = connections[Monitor.objects.db].ops.quote_name
+    monitors = quote(Monitor._meta.db_table)
+    incidents = quote(Incident._meta.db_table)
+    conditions = [
+        "id = %s",
+        "NOT is_paused",
+        "(check_lease_until IS NULL OR check_lease_until < %s)",
+    ]
+    if scheduled:
+        conditions.append(
+            "(last_checked_at IS NULL OR last_checked_at <= "
+            f"{_shifted(vendor, '-', 'interval_seconds / 2.0')})"
+        )
+    if with_task_id:
+        conditions.append(
+            f"NOT EXISTS (SELECT 1 FROM {quote(CheckResult._meta.db_table)} WHERE task_id = %s)"
+        )
+    columns = ", ".join(
+        quote(Monitor._meta.get_field(name).column) for name in Monitor.CLAIM_FIELDS
+    )
+    return (
+        f"UPDATE {monitors} "
+        f"SET check_lease_until = {_shifted(vendor, '+', 'timeout_seconds + %s')} "
+        f"WHERE {' AND '.join(conditions)} "
+        f"RETURNING {columns}, EXISTS (SELECT 1 FROM {incidents} "
+        f"WHERE {incidents}.monitor_id = {monitors}.id AND {incidents}.resolved_at IS NULL)"
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _claim_columns(connection) -> list[tuple[str, Col, list]]:
+    """(attname, field, converters) per claimed column, as a queryset would convert them.
+    Per connection (one per thread): the backend's converters are its methods."""
+    columns = []
+    for name in Monitor.CLAIM_FIELDS:
+        field = Monitor._meta.get_field(name)
+        column = field.get_col(Monitor._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(
+            connection
+        )
+        columns.append((field.attname, column, converters))
+    return columns
+
+
+def _shifted(vendor: str, sign: str, seconds_sql: str) -> str:
     """SQL for a `now` parameter shifted by `seconds_sql` seconds, an expression over the row.
 
     PostgreSQL has interval arithmetic; SQLite stores Django's datetimes as text in UTC, which
     its date functions read and write (to the millisecond, which sorts correctly beside
     Django's microseconds).
     """
-    if connection.vendor == "postgresql":
+    if vendor == "postgresql":
         return f"(%s::timestamptz {sign} make_interval(secs => {seconds_sql}))"
-    if connection.vendor == "sqlite":
+    if vendor == "sqlite":
         return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', %s, '{sign}' || ({seconds_sql}) || ' seconds')"
-    raise NotImplementedError(f"claiming a check is not written for {connection.vendor}")
+    raise NotImplementedError(f"claiming a check is not written for {vendor}")

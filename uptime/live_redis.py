@@ -62,7 +62,10 @@ def group_send_many(layer: RedisChannelLayer, sends: list[tuple[list[str], dict]
     members = _members(layer, clients, groups)
     now = time.time()
     deliveries: dict[int, list[tuple[list[bytes], list]]] = defaultdict(list)
-    for targets, message in sends:
+    for position, (targets, message) in enumerate(sends):
+        # A channel's messages are a sorted set scored by time, read lowest first: messages
+        # sent together need distinct, increasing scores, or they come out in random order.
+        sent_at = now + position * 1e-6
         for group in targets:
             if not members[group]:
                 continue
@@ -71,7 +74,7 @@ def group_send_many(layer: RedisChannelLayer, sends: list[tuple[list[str], dict]
             )
             for index, keys in by_connection.items():
                 args = [messages[key] for key in keys] + [capacities[key] for key in keys]
-                deliveries[index].append((keys, args + [now, layer.expiry]))
+                deliveries[index].append((keys, args + [sent_at, layer.expiry]))
     for index, scripts in deliveries.items():
         pipe = clients[index].pipeline(transaction=False)
         for keys, args in scripts:

@@ -76,6 +76,20 @@ TEMPLATES = [
 # DATABASE_URL selects PostgreSQL in production; the default is an SQLite file under var/.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'uptime.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# PostgreSQL: each process keeps a small pool of connections (psycopg_pool) that its threads
+# borrow for a query or a transaction and hand back, so the checks worker's hundreds of
+# threads share a few connections (a check gives its back while it waits on the network),
+# and no task or request pays for a new connection. 0 turns the pool off.
+UPTIME_DB_POOL_MAX_SIZE = env_int("UPTIME_DB_POOL_MAX_SIZE", 10, minimum=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and UPTIME_DB_POOL_MAX_SIZE:
+    # Django hands pooled connections back when it "closes" them, so they must not persist.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": UPTIME_DB_POOL_MAX_SIZE,
+        # How long a thread waits for a free connection before its query fails.
+        "timeout": 30,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite cannot create the folder of its file; a fresh clone has no var/ yet.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -191,6 +205,15 @@ UPTIME_REGION = env_str("UPTIME_REGION", "default")
 UPTIME_USER_AGENT = env_str(
     "UPTIME_USER_AGENT", "uptime-monitor/0.1 (+https://github.com/uptime/uptime)"
 )
+# The checks worker (`make run`, docker-compose.yml): a check mostly waits on the network, so
+# one process runs many at once in threads, each bounded by its probe's own deadline (Celery
+# enforces no time limits in the threads pool; see monitors/probe.py). "prefork" brings back
+# a process per check, with Celery's soft and hard limits.
+UPTIME_CHECKS_POOL = env_str("UPTIME_CHECKS_POOL", "threads")
+UPTIME_CHECKS_CONCURRENCY = env_int("UPTIME_CHECKS_CONCURRENCY", 200, minimum=1)
+# Celery logs two INFO lines per task (received, succeeded): at 170 checks/s that is most of a
+# log and a noticeable share of the worker's CPU. Warnings and errors are kept.
+UPTIME_CHECKS_LOG_LEVEL = env_str("UPTIME_CHECKS_LOG_LEVEL", "WARNING")
 UPTIME_CHECK_BUDGET = CheckBudget(
     max_timeout_seconds=UPTIME_MAX_TIMEOUT_SECONDS,
     broker_visibility_timeout=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"],
