@@ -133,6 +133,17 @@ def queue_length(client: redis.Redis) -> int:
     return sum(client.llen(key) for key in QUEUE_KEYS)
 
 
+def snapshot(beat: Child, consumer: Child, client: redis.Redis) -> dict:
+    """The counters whose growth over the window makes the figures."""
+    return {
+        "beat_cpu": tree_cpu_seconds(beat.pid),
+        "consumer_cpu": tree_cpu_seconds(consumer.pid),
+        "checks": dataset.check_result_count(),
+        "bytes": dataset.check_result_bytes(),
+        "queue": queue_length(client),
+    }
+
+
 def run_phase(label: str, monitors_count: int, settings: Settings, fleet: Fleet,
               children: Children, logs: Path) -> dict:
     scheduler = SCHEDULERS[label]
@@ -172,13 +183,7 @@ def run_phase(label: str, monitors_count: int, settings: Settings, fleet: Fleet,
     sleep_until(time.time() + settings.warmup, watched)
 
     start = time.time()
-    before = {
-        "beat_cpu": tree_cpu_seconds(beat.pid),
-        "consumer_cpu": tree_cpu_seconds(consumer.pid),
-        "checks": dataset.check_result_count(),
-        "bytes": dataset.check_result_bytes(),
-        "queue": queue_length(client),
-    }
+    before = snapshot(beat, consumer, client)
     queue_lengths = [before["queue"]]
 
     def sample_queue() -> None:
@@ -189,14 +194,7 @@ def run_phase(label: str, monitors_count: int, settings: Settings, fleet: Fleet,
     edit_at, edit_save_seconds = edit_one(monitors[edited_index])
     sleep_until(start + settings.seconds, watched, sample_queue)
     end = time.time()
-    after = {
-        "beat_cpu": tree_cpu_seconds(beat.pid),
-        "consumer_cpu": tree_cpu_seconds(consumer.pid),
-        "checks": dataset.check_result_count(),
-        "bytes": dataset.check_result_bytes(),
-        "queue": queue_length(client),
-        "max_queue": max(queue_lengths),
-    }
+    after = snapshot(beat, consumer, client) | {"max_queue": max(queue_lengths)}
     print(f"[{label}] SIGTERM to beat", flush=True)
     beat_exit_seconds, beat_killed = children.stop(beat, timeout=settings.beat_stop_timeout)
     beat_log = beat.log_path.read_text(errors="replace")

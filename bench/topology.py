@@ -2,6 +2,8 @@
 
 import sys
 
+from django.conf import settings
+
 
 def stack_commands() -> dict[str, list[str]]:
     """The checks worker's and beat's command lines.
@@ -13,7 +15,10 @@ def stack_commands() -> dict[str, list[str]]:
     python = sys.executable
     return {
         "checks": [python, "-m", "celery", "-A", "config", "worker", "-Q", "checks",
-                   "-n", "checks@%h", "--concurrency", "4", "--loglevel", "INFO"],
+                   "-n", "checks@%h", "--pool", settings.UPTIME_CHECKS_POOL,
+                   "--concurrency", str(settings.UPTIME_CHECKS_CONCURRENCY),
+                   "--loglevel", settings.UPTIME_CHECKS_LOG_LEVEL,
+                   "--without-gossip", "--without-mingle"],
         "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
                  "--pidfile="],
     }
