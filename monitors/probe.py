@@ -258,6 +258,8 @@ class HttpProbe:
                 hop.method, hop.url, headers=hop.headers, stream=True,
                 allow_redirects=False, timeout=deadline.timeout(),
             )
+            # Held now: once the body is read, urllib3 hands the connection back to its pool.
+            connection = response.raw.connection
             try:
                 status = response.status_code
                 location = response.headers.get("Location")
@@ -267,10 +269,11 @@ class HttpProbe:
                     self._read_body(response, deadline)
                     return status
             finally:
-                # Closed, not returned to the pool for keep-alive: a later check must connect
-                # (and pass the guard) anew, not inherit this peer.
-                response.raw.close()
                 response.close()
+                # Closed, not kept alive in the pool: a later check must connect (and pass the
+                # guard) anew, not inherit this peer.
+                if connection is not None:
+                    connection.close()
             if redirects_followed == self.max_redirects:
                 break
             hop.redirect(status, location)

@@ -18,6 +18,14 @@ from . import checking
         settings.UPTIME_MAX_TIMEOUT_SECONDS).hard_time_limit,
 )
 def run_check(self, monitor_id: int, scheduled: bool = True) -> None:
+    """Check one monitor (see checking.run_check).
+
+    The time limits above are Celery's, enforced by the prefork pool only. The checks worker
+    runs the threads pool (UPTIME_CHECKS_POOL), where Celery enforces none: there the probe
+    bounds itself to the monitor's request deadline (its sockets are shut down then, and a
+    DNS lookup is waited for at most the connect timeout), which is shorter than these limits
+    and than the claim lease, so the nesting in uptime/budgets.py holds in either pool.
+    """
     checking.run_check(
         monitor_id,
         task_id=self.request.id,

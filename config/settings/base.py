@@ -1,8 +1,10 @@
 """Settings shared by every environment. Each value reads the environment with a laptop default."""
 
+import sqlite3
 from datetime import timedelta
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
     BASE_DIR,
@@ -91,6 +93,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and UPTIME_
         "timeout": 30,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if sqlite3.sqlite_version_info < (3, 35):
+        # A check claims and records with UPDATE ... RETURNING (monitors/models.py).
+        raise ImproperlyConfigured(
+            f"SQLite 3.35 or newer is needed; this Python has {sqlite3.sqlite_version}."
+        )
     # SQLite cannot create the folder of its file; a fresh clone has no var/ yet.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0

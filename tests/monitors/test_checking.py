@@ -1,16 +1,19 @@
 import base64
 import json
 import threading
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 
 from config.celery_app import app
 from incidents.models import Incident
-from monitors.checking import run_check
+from monitors.checking import record_result, run_check
 from monitors.models import CheckResult, Monitor
+from monitors.outcomes import Outcome, ProbeResult
 from monitors.tasks import check_now
-from tests.factories import MonitorFactory
+from tests.factories import IncidentFactory, MonitorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +77,68 @@ def test_a_redelivered_message_is_not_checked_again(monitor, target):
     run_check(monitor.pk, task_id="message-1", scheduled=False)
     assert run_check(monitor.pk, task_id="message-1", scheduled=False) is None
     assert len(target.requests_seen) == 1
+
+
+def test_the_claim_holds_the_monitors_own_lease_and_loads_what_the_check_needs(monitor):
+    claimed = Monitor.from_db("default", ["id"], [monitor.pk])
+    before = timezone.now()
+
+    assert claimed.claim_check(scheduled=True)
+
+    lease = timedelta(seconds=monitor.limits.claim_lease)
+    assert before + lease - timedelta(seconds=1) < claimed.check_lease_until
+    assert claimed.check_lease_until < timezone.now() + lease + timedelta(seconds=1)
+    monitor.refresh_from_db()
+    assert monitor.check_lease_until == claimed.check_lease_until
+    assert claimed.check_spec() == monitor.check_spec()
+    assert (claimed.owner_id, claimed.name, claimed.status) == (
+        monitor.owner_id, monitor.name, monitor.status
+    )
+    assert claimed.has_open_incident is False
+
+
+def test_an_expired_lease_can_be_claimed_again(monitor):
+    Monitor.objects.filter(pk=monitor.pk).update(
+        check_lease_until=timezone.now() - timedelta(seconds=1)
+    )
+
+    assert monitor.claim_check(scheduled=False)
+
+
+@pytest.mark.parametrize(("ago", "claimed"), [(0.4, False), (0.6, True)])
+def test_a_scheduled_check_steps_aside_within_half_an_interval_of_the_last(monitor, ago, claimed):
+    Monitor.objects.filter(pk=monitor.pk).update(
+        last_checked_at=timezone.now() - timedelta(seconds=monitor.interval_seconds * ago)
+    )
+
+    assert monitor.claim_check(scheduled=True) is claimed
+    # "Check now" ignores the last check but not a lease the scheduled claim just took.
+    assert monitor.claim_check(scheduled=False) is not claimed
+
+
+def test_a_success_resolves_an_incident_even_under_a_stale_up_status(monitor):
+    # An edit saved from a stale form can write status "up" and no failures over an outage;
+    # the claim itself sees the open incident, so the next success still resolves it.
+    incident = IncidentFactory(monitor=monitor)
+    Monitor.objects.filter(pk=monitor.pk).update(status="up", consecutive_failures=0)
+
+    run_check(monitor.pk, scheduled=False)
+
+    incident.refresh_from_db()
+    assert incident.resolved_at is not None
+
+
+def test_a_monitor_paused_while_its_check_was_in_flight_stays_paused(monitor):
+    claimed = Monitor.from_db("default", ["id"], [monitor.pk])
+    assert claimed.claim_check(scheduled=False)
+    monitor.pause()
+
+    record_result(monitor.pk, ProbeResult(Outcome.OK, "HTTP 200", 200, 5), claimed=claimed)
+
+    monitor.refresh_from_db()
+    assert monitor.status == Monitor.Status.PAUSED
+    assert monitor.check_lease_until is None
+    assert CheckResult.objects.filter(monitor=monitor).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
