@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         "phases": {},
     }
     children = Children()
+    interrupted_run = False
     try:
         fleet_child = children.start(
             "fleet", [sys.executable, "-m", "bench.fleet"], env=dict(os.environ), cwd=ROOT,
@@ -134,25 +135,30 @@ def main(argv: list[str] | None = None) -> int:
                 result["phases"][label] = phase.run_phase(
                     label, count, settings, fleet, children, logs
                 )
-            except phase.PhaseFailed as failure:
-                result["phases"][label] = {"error": str(failure)}
-                print(f"[{label}] failed: {failure}", file=sys.stderr)
+            except Exception as failure:
+                # The other phase's figures are still worth having.
+                result["phases"][label] = {
+                    "error": f"{type(failure).__name__}: {failure}",
+                    "traceback": traceback.format_exc(),
+                }
+                print(f"[{label}] failed:\n{traceback.format_exc()}", file=sys.stderr)
                 for child in list(children.started):
                     if child is not fleet_child:
                         children.stop(child)
             print(f"[{label}] done in {time.monotonic() - started:.0f} s", flush=True)
     except KeyboardInterrupt:
+        interrupted_run = True
         print("interrupted: stopping everything the bench started", file=sys.stderr)
-        return 130
-    except Exception:
-        traceback.print_exc()
-        return 1
     finally:
         children.stop_all()
+    if not result["phases"]:
+        return 130 if interrupted_run else 1
     paths = report.write(result, RESULTS / stamp)
     print()
     print(report.markdown(result))
     print("written: " + ", ".join(str(path.relative_to(ROOT)) for path in paths.values()))
+    if interrupted_run:
+        return 130
     return 0 if all("error" not in p for p in result["phases"].values()) else 1
 
 

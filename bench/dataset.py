@@ -21,7 +21,11 @@ def reset_database(database_url: str) -> None:
     name = config["NAME"]
     if REQUIRED_NAME_PART not in name:
         raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
-    connections.close_all()
+    for existing in connections.all():
+        existing.close()
+        # A pooled connection would outlive close() and die in the DROP below.
+        if getattr(existing, "pool", None) is not None:
+            existing.close_pool()
     maintenance = psycopg.connect(
         host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"] or None,
         password=config["PASSWORD"] or None, dbname="postgres", autocommit=True,
