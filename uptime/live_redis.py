@@ -14,6 +14,7 @@ through a real layer to a real consumer, so a channels-redis that changes them f
 uptime/live.py falls back to the layer's own group_send for any layer this does not handle.
 """
 
+import os
 import threading
 import time
 import weakref
@@ -46,6 +47,15 @@ _clients: "weakref.WeakKeyDictionary[RedisChannelLayer, list[redis.Redis]]" = (
 _clients_lock = threading.Lock()
 
 
+def _new_lock_after_fork() -> None:
+    # A forked child may inherit the lock held by a thread it does not have.
+    global _clients_lock
+    _clients_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_after_fork)
+
+
 def handles(layer) -> bool:
     """True for a plain RedisChannelLayer on Redis URLs (not a sentinel, not a subclass that
     may send differently)."""
@@ -55,8 +65,8 @@ def handles(layer) -> bool:
 def group_send_many(layer: RedisChannelLayer, sends: list[tuple[list[str], dict]], *,
                     timeout: float) -> None:
     """Send each message to each of its groups, in order. Every Redis operation (connect,
-    or a pipeline's reply) may take timeout / 3, and there are at most three in a row, so a
-    Redis that hangs costs at most `timeout`."""
+    or a pipeline's reply) may take timeout / 3, and with one Redis there are at most three
+    in a row (connect, membership, delivery), so a Redis that hangs costs at most `timeout`."""
     clients = _clients_for(layer, timeout / 3)
     groups = list(dict.fromkeys(group for targets, _ in sends for group in targets))
     members = _members(layer, clients, groups)
