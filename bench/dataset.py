@@ -1,6 +1,7 @@
 """A fresh database per phase and the bench's monitors in it, all pointing at the fleet."""
 
 import random
+import time
 
 import dj_database_url
 import psycopg
@@ -11,6 +12,7 @@ from monitors.schedule import CHECK_TASK
 
 # The bench drops and recreates its database: refuse any whose name does not say "bench".
 REQUIRED_NAME_PART = "bench"
+GRID_BATCH = 5000
 
 
 def reset_database(database_url: str) -> None:
@@ -76,6 +78,28 @@ def spread_last_runs(*, interval: int, seed: int) -> None:
             "SET last_run_at = now() - random() * %s * interval '1 second' WHERE task = %s",
             [interval, CHECK_TASK],
         )
+
+
+def last_runs_on_grid(monitors, ideal_slot, *, interval: int) -> None:
+    """Set each check's last_run_at to its latest slot on the scheduler's own grid, as if
+    that beat had been running all along. With any other last_run_at, a monitor whose latest
+    slot is later counts as overdue and gets its catch-up check the moment beat starts: half
+    the fleet at once, a backlog the warm-up would not absorb."""
+    now = time.time()
+    rows = [
+        # A millisecond past the slot, so that rounding to microseconds cannot put it before.
+        (monitor.periodic_task_id, ideal_slot(monitor.periodic_task.name, interval, now) + 0.001)
+        for monitor in monitors
+    ]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), GRID_BATCH):
+            batch = rows[start:start + GRID_BATCH]
+            values = ", ".join(["(%s, to_timestamp(%s))"] * len(batch))
+            cursor.execute(
+                "UPDATE django_celery_beat_periodictask AS task SET last_run_at = slot.at "
+                f"FROM (VALUES {values}) AS slot(id, at) WHERE task.id = slot.id",
+                [value for row in batch for value in row],
+            )
 
 
 def check_result_count() -> int:

@@ -159,7 +159,11 @@ def run_phase(label: str, monitors_count: int, settings: Settings, fleet: Fleet,
         kinds, fleet.url, interval=settings.interval, timeout=settings.timeout
     )
     created_seconds = time.monotonic() - started
-    dataset.spread_last_runs(interval=settings.interval, seed=settings.seed)
+    ideal_slot = ideal_grid_for(label)
+    if ideal_slot is not None:
+        dataset.last_runs_on_grid(monitors, ideal_slot, interval=settings.interval)
+    else:
+        dataset.spread_last_runs(interval=settings.interval, seed=settings.seed)
     task_names = {index: monitor.periodic_task.name for index, monitor in enumerate(monitors)}
     fleet.take_arrivals()
 

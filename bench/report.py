@@ -97,9 +97,11 @@ def markdown(result: dict) -> str:
             cells.append(_number(values[label], digits, scale))
         row = f"| {name} | " + " | ".join(cells) + " |"
         if len(labels) == 2:
+            # No ratio of figures that round to zero: it would be a ratio of noise.
+            shown = [cell.strip("0.,-") for cell in cells]
             ratio = (
                 _ratio(values.get("stock"), values.get("ours"), higher_is_better=higher_is_better)
-                if with_ratio else ""
+                if with_ratio and all(shown) else "-" if with_ratio else ""
             )
             row += f" {ratio} |"
         lines.append(row)
