@@ -12,7 +12,7 @@ from pathlib import Path
 import redis
 
 from . import analysis, dataset
-from .procs import Child, Children, tree_cpu_seconds, tree_memory
+from .procs import Child, Children, machine_cpu_seconds, tree_cpu_seconds, tree_memory
 from .topology import stack_commands
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +141,7 @@ def snapshot(beat: Child, consumer: Child, client: redis.Redis) -> dict:
         "checks": dataset.check_result_count(),
         "bytes": dataset.check_result_bytes(),
         "queue": queue_length(client),
+        "machine_cpu": machine_cpu_seconds(),
     }
 
 
@@ -333,6 +334,8 @@ def figures(*, label, scheduler, settings: Settings, monitors_count, window, arr
         dispatches = max(0, len(all_times) + after["queue"] - before["queue"])
         achieved = len(all_times) / window.seconds
         dispatches_exact = after["max_queue"] < 0.9 * achieved * interval
+    machine_busy = after["machine_cpu"][0] - before["machine_cpu"][0]
+    machine_total = after["machine_cpu"][1] - before["machine_cpu"][1]
     beat_cpu = after["beat_cpu"] - before["beat_cpu"]
     consumer_cpu = after["consumer_cpu"] - before["consumer_cpu"]
     return {
@@ -363,6 +366,9 @@ def figures(*, label, scheduler, settings: Settings, monitors_count, window, arr
             consumer_cpu / checks if checks and not settings.beat_only else None
         ),
         "worker_core_share": None if settings.beat_only else consumer_cpu / window.seconds,
+        # Everything on the machine, the bench's own processes, PostgreSQL, Redis and whatever
+        # else runs here: a busy machine makes every figure worse.
+        "machine_busy_share": machine_busy / machine_total if machine_total else None,
         "db_bytes_per_check": (after["bytes"] - before["bytes"]) / checks if checks else None,
         **extra,
         "series": {

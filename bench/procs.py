@@ -132,3 +132,12 @@ def tree_memory(root: int) -> dict[str, int]:
             if key in ("Rss", "Pss"):
                 totals[key.lower()] += int(value.split()[0]) * 1024
     return totals
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, every core and process."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is already in user).
+    idle = fields[3] + fields[4]
+    total = sum(fields[:8])
+    return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS

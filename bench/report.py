@@ -68,6 +68,8 @@ ROWS = [
      1 / MB, False, True),
     ("database bytes per check", lambda p: p["db_bytes_per_check"], 0, 1, False, True),
     ("beat exit after SIGTERM (s)", lambda p: p["beat_exit_seconds"], 2, 1, False, True),
+    ("machine CPU busy, all processes (% of all cores)", lambda p: p["machine_busy_share"], 0,
+     100, False, False),
 ]
 
 
