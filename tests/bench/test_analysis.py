@@ -84,3 +84,4 @@ def test_series_bucket_rates_and_lags_from_the_window_start():
     ]
     lags = [(100.5, 1.0), (101.0, 3.0), (102.5, 2.0), (110.0, 9.0)]
     assert lag_series(lags, window, bucket=2.0) == [(0.0, 2.0, 2.98, 3.0), (2.0, 2.0, 2.0, 2.0)]
+
