@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         notes.append("monitors.scheduler.ideal_slot missing: ours is measured on anchored grids")
     result = {
         "meta": {
-            "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
+            "command": " ".join(["python -m bench", *(sys.argv[1:] if argv is None else argv)]),
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
             "cpus": os.cpu_count(),
             "load_average": ", ".join(f"{value:.2f}" for value in os.getloadavg()),

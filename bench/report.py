@@ -1,6 +1,8 @@
 """The run's figures as JSON, a Markdown table (stock, ours, ratio) and a PNG of lag over time."""
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 MB = 1024 * 1024
@@ -37,39 +39,50 @@ def _memory(phase: dict, key: str):
     return (phase.get("memory") or {}).get(key)
 
 
+@dataclass(frozen=True)
+class Row:
+    label: str
+    value: Callable[[dict], float | None]
+    digits: int = 0
+    scale: float = 1.0
+    higher_is_better: bool = False
+    # "unit": a figure per dispatch, check or second of lag, comparable at different N;
+    # "total": grows with N, so no ratio when the phases ran different N; "none": no ratio.
+    ratio: str = "unit"
+
+
 ROWS = [
-    # (label, getter, digits, scale, higher is better, show a ratio)
-    ("monitors", lambda p: p["monitors"], 0, 1, True, False),
-    ("needed checks/s (N / interval)", lambda p: p["needed_per_second"], 1, 1, True, False),
-    ("sustained checks/s (arrivals at the fleet, or drain)",
-     lambda p: p["achieved_per_second"], 1, 1, True, True),
-    ("schedule lag p50 (s)", lambda p: _lag(p, "p50"), 3, 1, False, True),
-    ("schedule lag p95 (s)", lambda p: _lag(p, "p95"), 3, 1, False, True),
-    ("schedule lag p99 (s)", lambda p: _lag(p, "p99"), 3, 1, False, True),
-    ("schedule lag max (s)", lambda p: _lag(p, "max"), 3, 1, False, True),
-    ("monitors not checked in the last 2 intervals", lambda p: p["unchecked"], 0, 1, False,
-     True),
-    ("checks queue, longest (messages)", lambda p: p["max_queue_length"], 0, 1, False, True),
-    ("beat CPU per dispatch (ms)", lambda p: p["beat_cpu_per_dispatch"], 3, 1000, False, True),
-    ("beat CPU (% of a core)", lambda p: p["beat_core_share"], 0, 100, False, True),
-    ("one edit: longest dispatch gap after it (ms)", lambda p: p["edit"]["edit_gap"], 0, 1000,
-     False, True),
-    ("longest dispatch gap elsewhere (ms)", lambda p: p["edit"]["longest_gap_elsewhere"], 0,
-     1000, False, True),
-    ("typical longest gap per 10 s (ms)", lambda p: p["edit"]["typical_longest_gap"], 0, 1000,
-     False, True),
-    ("worker CPU per check (ms)", lambda p: p["worker_cpu_per_check"], 2, 1000, False, True),
-    ("worker CPU (% of a core)", lambda p: p["worker_core_share"], 0, 100, False, True),
-    ("checks in flight on hanging targets", lambda p: _memory(p, "in_flight"), 0, 1, True,
-     True),
-    ("RSS per in-flight check (MB, loaded - idle)", lambda p: _memory(p, "rss_per_in_flight"),
-     2, 1 / MB, False, True),
-    ("worker RSS / checks in flight (MB)", lambda p: _memory(p, "whole_rss_per_in_flight"), 1,
-     1 / MB, False, True),
-    ("database bytes per check", lambda p: p["db_bytes_per_check"], 0, 1, False, True),
-    ("beat exit after SIGTERM (s)", lambda p: p["beat_exit_seconds"], 2, 1, False, True),
-    ("machine CPU busy, all processes (% of all cores)", lambda p: p["machine_busy_share"], 0,
-     100, False, False),
+    Row("monitors", lambda p: p["monitors"], ratio="none"),
+    Row("needed checks/s (N / interval)", lambda p: p["needed_per_second"], 1, ratio="none"),
+    Row("sustained checks/s (arrivals at the fleet, or drain)",
+        lambda p: p["achieved_per_second"], 1, higher_is_better=True, ratio="total"),
+    Row("schedule lag p50 (s)", lambda p: _lag(p, "p50"), 3),
+    Row("schedule lag p95 (s)", lambda p: _lag(p, "p95"), 3),
+    Row("schedule lag p99 (s)", lambda p: _lag(p, "p99"), 3),
+    Row("schedule lag max (s)", lambda p: _lag(p, "max"), 3),
+    Row("monitors not checked in the last 2 intervals", lambda p: p["unchecked"],
+        ratio="total"),
+    Row("checks queue, longest (messages)", lambda p: p["max_queue_length"], ratio="total"),
+    Row("beat CPU per dispatch (ms)", lambda p: p["beat_cpu_per_dispatch"], 3, 1000),
+    Row("beat CPU (% of a core)", lambda p: p["beat_core_share"], 0, 100, ratio="total"),
+    Row("one edit: longest dispatch gap within 10 s after it (ms)",
+        lambda p: p["edit"]["edit_gap"], 0, 1000),
+    Row("longest dispatch gap elsewhere (ms)", lambda p: p["edit"]["longest_gap_elsewhere"],
+        0, 1000),
+    Row("typical longest gap per 10 s (ms)", lambda p: p["edit"]["typical_longest_gap"],
+        0, 1000),
+    Row("worker CPU per check (ms)", lambda p: p["worker_cpu_per_check"], 2, 1000),
+    Row("worker CPU (% of a core)", lambda p: p["worker_core_share"], 0, 100, ratio="total"),
+    Row("checks in flight on hanging targets", lambda p: _memory(p, "in_flight"),
+        higher_is_better=True),
+    Row("RSS per in-flight check (MB, loaded - idle)",
+        lambda p: _memory(p, "rss_per_in_flight"), 2, 1 / MB),
+    Row("worker RSS / checks in flight (MB)",
+        lambda p: _memory(p, "whole_rss_per_in_flight"), 1, 1 / MB),
+    Row("database bytes per check", lambda p: p["db_bytes_per_check"]),
+    Row("beat exit after SIGTERM (s)", lambda p: p["beat_exit_seconds"], 2),
+    Row("machine CPU busy, all processes (% of all cores)",
+        lambda p: p["machine_busy_share"], 0, 100, ratio="none"),
 ]
 
 
@@ -88,25 +101,27 @@ def markdown(result: dict) -> str:
         "|---|" + "---|" * len(labels) + ("---|" if len(labels) == 2 else ""),
     ]
     ok = {label: phases[label] for label in labels if "error" not in phases[label]}
-    for name, getter, digits, scale, higher_is_better, with_ratio in ROWS:
-        cells = []
-        values = {}
-        for label in labels:
-            if label not in ok:
-                cells.append("failed")
-                continue
-            values[label] = getter(ok[label])
-            cells.append(_number(values[label], digits, scale))
-        row = f"| {name} | " + " | ".join(cells) + " |"
+    same_n = len({phase["monitors"] for phase in ok.values()}) == 1
+    for row in ROWS:
+        values = {label: row.value(phase) for label, phase in ok.items()}
+        if all(value is None for value in values.values()):
+            continue  # not measured in this mode (worker figures with --beat-only)
+        cells = [
+            _number(values[label], row.digits, row.scale) if label in ok else "failed"
+            for label in labels
+        ]
+        line = f"| {row.label} | " + " | ".join(cells) + " |"
         if len(labels) == 2:
             # No ratio of figures that round to zero: it would be a ratio of noise.
-            shown = [cell.strip("0.,-") for cell in cells]
+            shown = all(cell.strip("0.,-") for cell in cells)
+            comparable = row.ratio == "unit" or (row.ratio == "total" and same_n)
             ratio = (
-                _ratio(values.get("stock"), values.get("ours"), higher_is_better=higher_is_better)
-                if with_ratio and all(shown) else "-" if with_ratio else ""
+                _ratio(values.get("stock"), values.get("ours"),
+                       higher_is_better=row.higher_is_better)
+                if shown and comparable else "-" if row.ratio != "none" else ""
             )
-            row += f" {ratio} |"
-        lines.append(row)
+            line += f" {ratio} |"
+        lines.append(line)
     lines.append("")
     for label in labels:
         phase = phases[label]
