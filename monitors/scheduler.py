@@ -12,27 +12,39 @@ keeps the rows, the admin and the change marker, and replaces how they are read 
   slot is dispatched at most once and a late beat never drifts (`ideal_slot`).
 * **All due entries per tick**, from a heap keyed on the next slot: O(log N) per dispatch.
 * **Incremental refresh.** At most once a second it reads the change marker (one row); when
-  it moved, it reads only the rows whose `date_changed` is recent, plus one count to notice
-  deletions (a deleted row leaves no `date_changed` behind) and, only then, the ids.
-* **Run state in bulk.** `last_run_at` of everything sent since the last sync is written in
-  one UPDATE per batch of ids. It only decides whether a restarted beat owes a monitor one
-  catch-up check; `total_run_count` is not kept for grid entries (the monitor's own
-  CheckResult rows are the record of what ran).
+  it moved, it reads the dates of the rows whose `date_changed` is recent, then whole only
+  those whose date moved, plus one count to notice deletions (a deleted row leaves no
+  `date_changed` behind) and, only then, the ids. A change none of that explains (a crontab
+  edited in the admin) is the one case read in full.
+* **Run state in bulk, off the dispatch loop.** `last_run_at` of everything sent is written
+  every few seconds by a thread of its own, one UPDATE per batch of ids, and on close. It only
+  decides whether a restarted beat owes a monitor one catch-up check; `total_run_count` is not
+  kept for grid entries (the monitor's CheckResult rows are the record of what ran).
 
 Entries that are not plain intervals (crontab, solar, clocked, or with start_time, expires or
 one_off) are few; they keep django-celery-beat's own ModelEntry semantics, on the same heap.
 """
 
+import gc
 import hashlib
 import heapq
 import itertools
 import logging
+import queue
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from celery.signals import beat_init
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, close_old_connections, transaction
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    close_old_connections,
+    connection,
+    transaction,
+)
+from django.db.models import Count, Q
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 from kombu.utils.json import loads
@@ -52,9 +64,6 @@ REFRESH_SECONDS = 1.0
 # that saved a row before another one committed can commit after it with an older
 # date_changed, and clocks of web processes on other machines differ a little.
 CHANGE_MARGIN = timedelta(seconds=10)
-# A full read now and then, in case a change slipped past both the marker and the margin
-# (a row edited with raw SQL, say).
-FULL_RELOAD_SECONDS = 3600.0
 # last_run_at is written at least this often, and always on close (SIGTERM included).
 SYNC_SECONDS = 5.0
 # Beat sleeps at least this long between ticks (see tick()).
@@ -73,10 +82,14 @@ ROW_FIELDS = (
 
 
 @beat_init.connect
-def pin_celery_settings(sender, **kwargs) -> None:
+def prepare_beat_process(sender, **kwargs) -> None:
+    """Sent once the scheduler has loaded the schedule, before the first tick."""
     from config.celery_app import pin_settings
 
     pin_settings(sender.app)
+    # The entries live as long as beat: out of the collector's sight, a full collection no
+    # longer walks 100,000 of them (a pause of a second) every so often.
+    gc.freeze()
 
 
 def phase_of(name: str, every: float) -> float:
@@ -190,8 +203,11 @@ class MonitorScheduler(DatabaseScheduler):
         self._marker = None
         self._high_water: datetime | None = None
         self._next_refresh = 0.0
-        self._next_full_reload = 0.0
+        self._total_rows = 0
         self._last_sync_at = time.monotonic()
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending_write: Future | None = None
+        self._failed_writes: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
         self.stats = {"full_loads": 0, "refreshes": 0, "id_scans": 0, "sent": 0}
         super().__init__(*args, **kwargs)
 
@@ -217,30 +233,42 @@ class MonitorScheduler(DatabaseScheduler):
         return {entry.name: entry for entry in self._entries.values()}
 
     def load_all(self) -> None:
-        """Read every enabled row: at start, and hourly as a safety net."""
+        """Read every enabled row: at start, and when a change cannot be found by date."""
         close_old_connections()
         self._marker = PeriodicTasks.last_change()
+        self._total_rows = PeriodicTask.objects.count()
         rows = list(PeriodicTask.objects.enabled().values(*ROW_FIELDS))
         now = self.clock()
         for entry in self._entries.values():
             entry.generation += 1  # everything on the heap is stale
         previous, self._entries, self._heap = self._entries, {}, []
-        classic_pks = []
         for row in rows:
             old = previous.get(row["pk"])
+            if isinstance(old, GridEntry) and old.last_run_at and is_grid_row(row):
+                # Run state in memory is newer than the row's until the next sync.
+                in_memory = datetime.fromtimestamp(old.last_run_at, tz=UTC)
+                row["last_run_at"] = max(row["last_run_at"] or in_memory, in_memory)
+        self._add_rows(rows, now)
+        for pk, old in previous.items():
+            entry = self._entries.get(pk)
+            if isinstance(old, GridEntry) and isinstance(entry, GridEntry) and (
+                (entry.every, entry.name) != (old.every, old.name)
+            ):
+                # As for an edit found by date: the next slot of the new grid, no catch-up.
+                self._schedule_entry(entry, entry.slot_at_or_before(now) + entry.every)
+        self._high_water = max((row["date_changed"] for row in rows), default=None)
+        self.stats["full_loads"] += 1
+        logger.info("beat: %d periodic tasks loaded", len(self._entries))
+
+    def _add_rows(self, rows: list[dict], now: float) -> None:
+        classic_pks = []
+        for row in rows:
             if is_grid_row(row):
                 entry = GridEntry(row)
-                if isinstance(old, GridEntry) and old.last_run_at:
-                    # Run state in memory is newer than the row's until the next sync.
-                    entry.last_run_at = max(entry.last_run_at or 0, old.last_run_at)
                 self._schedule_entry(entry, entry.first_due(now))
             else:
                 classic_pks.append(row["pk"])
         self._load_classic(classic_pks, now)
-        self._high_water = max((row["date_changed"] for row in rows), default=None)
-        self.stats["full_loads"] += 1
-        self._next_full_reload = time.monotonic() + FULL_RELOAD_SECONDS
-        logger.info("beat: %d periodic tasks loaded", len(self._entries))
 
     def _load_classic(self, pks: list[int], now: float) -> None:
         models = PeriodicTask.objects.filter(pk__in=pks).select_related(
@@ -272,38 +300,60 @@ class MonitorScheduler(DatabaseScheduler):
     def refresh(self) -> None:
         """Apply what changed since the last look, reading only the changed rows."""
         close_old_connections()
-        if time.monotonic() >= self._next_full_reload:
-            self.load_all()
-            return
         marker = PeriodicTasks.last_change()
         if marker is None or marker == self._marker:
             return
         self._marker = marker
         self.stats["refreshes"] += 1
-        changed = PeriodicTask.objects.all()
-        if self._high_water is not None:
-            changed = changed.filter(date_changed__gte=self._high_water - CHANGE_MARGIN)
+        started = time.perf_counter()
         now = self.clock()
+        found_changes = self._apply_changed_rows(now)
+        total, enabled = self._counts()
+        if enabled != len(self._entries):
+            self._reconcile_ids(now)
+        if not found_changes and total == self._total_rows:
+            # The marker moved, yet no row changed by date and none came or went: a schedule
+            # row (an interval, a crontab) was edited in the admin, or a row was written with
+            # a date_changed further back than the margin. Only a full read finds those.
+            self.load_all()
+        self._total_rows = total
+        # What an edit costs the dispatch loop (make bench reads this line).
+        logger.info("beat: schedule refreshed in %.1f ms (%d changed rows)",
+                    (time.perf_counter() - started) * 1000, found_changes)
+
+    def _apply_changed_rows(self, now: float) -> int:
+        recent = PeriodicTask.objects.all()
+        if self._high_water is not None:
+            recent = recent.filter(date_changed__gte=self._high_water - CHANGE_MARGIN)
+        # Dates first: the margin brings back rows already applied (after a bulk import,
+        # thousands), and only the ones whose date moved are worth reading whole.
+        changed = []
+        for pk, date_changed, enabled in recent.values_list("pk", "date_changed", "enabled"):
+            if self._high_water is None or date_changed > self._high_water:
+                self._high_water = date_changed
+            current = self._entries.get(pk)
+            if current is None and not enabled:
+                continue
+            if current is None or current.date_changed != date_changed or not enabled:
+                changed.append(pk)
         classic_pks = []
-        for row in changed.values(*ROW_FIELDS, "enabled"):
-            if self._high_water is None or row["date_changed"] > self._high_water:
-                self._high_water = row["date_changed"]
-            current = self._entries.get(row["pk"])
-            if current is not None and current.date_changed == row["date_changed"]:
-                continue  # read again because of the margin, not changed since
-            if not row["enabled"]:
-                self._drop(row["pk"])
-            elif is_grid_row(row) and isinstance(current, GridEntry):
-                self._update_grid_entry(current, row, now)
-            elif is_grid_row(row):
-                self._drop(row["pk"])
-                entry = GridEntry(row)
-                self._schedule_entry(entry, entry.first_due(now))
-            else:
-                self._drop(row["pk"])
-                classic_pks.append(row["pk"])
+        for start in range(0, len(changed), SYNC_BATCH):
+            rows = PeriodicTask.objects.filter(pk__in=changed[start:start + SYNC_BATCH])
+            for row in rows.values(*ROW_FIELDS, "enabled"):
+                current = self._entries.get(row["pk"])
+                if not row["enabled"]:
+                    self._drop(row["pk"])
+                elif is_grid_row(row) and isinstance(current, GridEntry):
+                    self._update_grid_entry(current, row, now)
+                elif is_grid_row(row):
+                    self._drop(row["pk"])
+                    entry = GridEntry(row)
+                    self._schedule_entry(entry, entry.first_due(now))
+                else:
+                    self._drop(row["pk"])
+                    classic_pks.append(row["pk"])
         self._load_classic(classic_pks, now)
-        self._forget_deleted()
+        return len(changed)
 
     def _update_grid_entry(self, entry: GridEntry, row: dict, now: float) -> None:
         every, name = entry.every, entry.name
@@ -312,15 +362,23 @@ class MonitorScheduler(DatabaseScheduler):
             # A new grid: the next slot on it, not a catch-up for slots it never had.
             self._schedule_entry(entry, entry.slot_at_or_before(now) + entry.every)
 
-    def _forget_deleted(self) -> None:
-        # A deleted row leaves no date_changed to find; a count tells whether one went, and
-        # only then are the ids read.
-        if PeriodicTask.objects.enabled().count() == len(self._entries):
-            return
+    def _counts(self) -> tuple[int, int]:
+        counts = PeriodicTask.objects.aggregate(
+            total=Count("pk"), enabled=Count("pk", filter=Q(enabled=True))
+        )
+        return counts["total"], counts["enabled"]
+
+    def _reconcile_ids(self, now: float) -> None:
+        # A deleted row leaves no date_changed to find: the count said one went (or one came
+        # that its date did not reveal), so the ids are read, and only then.
         self.stats["id_scans"] += 1
         alive = set(PeriodicTask.objects.enabled().values_list("pk", flat=True))
         for pk in [pk for pk in self._entries if pk not in alive]:
             self._drop(pk)
+        unknown = sorted(alive.difference(self._entries))
+        for start in range(0, len(unknown), SYNC_BATCH):
+            batch = PeriodicTask.objects.filter(pk__in=unknown[start:start + SYNC_BATCH])
+            self._add_rows(list(batch.values(*ROW_FIELDS)), now)
 
     # --- running ---------------------------------------------------------------------------
 
@@ -358,7 +416,7 @@ class MonitorScheduler(DatabaseScheduler):
         if (self._dirty_grid or self._dirty_classic) and (
             time.monotonic() - self._last_sync_at >= self.sync_seconds
         ):
-            self.sync()
+            self._sync_in_background()
         if sent >= PUBLISH_BATCH:
             return 0.0  # more is due: the next tick sends it
         wait = (heap[0][0] - self.clock()) if heap else self.max_interval
@@ -409,20 +467,51 @@ class MonitorScheduler(DatabaseScheduler):
     # --- persisting ------------------------------------------------------------------------
 
     def sync(self) -> None:
-        """Write last_run_at of what was sent: one UPDATE per batch of ids."""
+        """Write last_run_at of what was sent, now: on close (SIGTERM included) and in tests.
+        While beat runs, tick() has the same written by a thread of its own."""
+        if self._pending_write is not None:
+            self._pending_write.result()  # a write still running lands first
+        self._write_run_state(*self._take_run_state())
+
+    def _sync_in_background(self) -> None:
+        # The UPDATEs take tens of milliseconds at 100k monitors; the database wait does not
+        # hold the GIL, so a thread of its own keeps them out of the dispatch loop.
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="beat-sync")
+        self._pending_write = self._writer.submit(
+            self._write_run_state_in_thread, *self._take_run_state()
+        )
+
+    def _take_run_state(self) -> tuple[list[int], list[ModelEntry], datetime]:
         self._last_sync_at = time.monotonic()
-        if not self._dirty_grid and not self._dirty_classic:
-            return
+        while not self._failed_writes.empty():
+            self._dirty_grid.update(self._failed_writes.get())
         grid, self._dirty_grid = self._dirty_grid, set()
         classic, self._dirty_classic = self._dirty_classic, set()
+        classic_entries = [
+            entry.entry for pk in classic
+            if isinstance(entry := self._entries.get(pk), ClassicEntry)
+        ]
         # Each entry's last run is at or before now and after its latest slot, so one
         # timestamp for the batch says the same as each one's own: "this slot was sent".
         stamp = datetime.fromtimestamp(self.clock(), tz=UTC)
         if not settings.USE_TZ:
             stamp = stamp.replace(tzinfo=None)
+        return sorted(grid), classic_entries, stamp
+
+    def _write_run_state_in_thread(self, ids: list[int], classic: list[ModelEntry],
+                                   stamp: datetime) -> None:
+        try:
+            self._write_run_state(ids, classic, stamp)
+        finally:
+            connection.close()  # this thread's own connection (or back to the pool)
+
+    def _write_run_state(self, ids: list[int], classic: list[ModelEntry],
+                         stamp: datetime) -> None:
+        if not ids and not classic:
+            return
         try:
             close_old_connections()
-            ids = sorted(grid)
             with transaction.atomic():
                 for start in range(0, len(ids), SYNC_BATCH):
                     # update(), not save(): no date_changed bump, so beat's own writes are
@@ -430,14 +519,17 @@ class MonitorScheduler(DatabaseScheduler):
                     PeriodicTask.objects.filter(pk__in=ids[start:start + SYNC_BATCH]).update(
                         last_run_at=stamp
                     )
-            for pk in classic:
-                entry = self._entries.get(pk)
-                if isinstance(entry, ClassicEntry):
-                    entry.entry.save()
+            for entry in classic:
+                entry.save()
         except (DatabaseError, InterfaceError):
             logger.exception("beat: could not save run state; will retry")
-            self._dirty_grid |= grid
-            self._dirty_classic |= classic
+            self._failed_writes.put(ids)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+        super().close()
 
     def should_sync(self) -> bool:
         # Called by celery's Service after every sleep; tick() decides itself.

@@ -209,3 +209,32 @@ def test_the_built_in_sweeps_still_run(beat, clock, sent):
     assert {name: len(sends) for name, sends in times.items()} == {
         "notifications.sweep_outbox": 2, "notifications.follow_up": 1,
     }
+
+
+def test_deleting_a_paused_monitor_needs_no_full_reload(beat, clock, sent):
+    paused, kept = MonitorFactory.create_batch(2, interval_seconds=60)
+    paused.pause()
+    scheduler = beat()
+
+    paused.delete()
+    times = run(scheduler, clock, sent, 60)
+
+    assert len(times[name_of(kept)]) == 1
+    assert scheduler.stats["full_loads"] == 1
+
+
+def test_a_change_no_date_reveals_is_found_by_a_full_read(beat, clock, sent):
+    # A schedule edited in the admin moves the change marker but no PeriodicTask's
+    # date_changed; so does a row written by a web process whose clock is far behind.
+    monitor = MonitorFactory(interval_seconds=60)
+    scheduler = beat()
+    run(scheduler, clock, sent, 60)
+
+    task = PeriodicTask.objects.get(pk=monitor.periodic_task_id)
+    schedule = task.interval
+    schedule.every = 30
+    schedule.save()
+    times = run(scheduler, clock, sent, 120)
+
+    assert len(times[task.name]) == 4
+    assert scheduler.stats["full_loads"] == 2
