@@ -3,17 +3,20 @@
 import importlib
 import json
 import os
+import re
 import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import redis
 
+from uptime.stack import stack_commands
+
 from . import analysis, dataset
 from .procs import Child, Children, machine_cpu_seconds, tree_cpu_seconds, tree_memory
-from .topology import stack_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEDULERS = {
@@ -148,7 +151,8 @@ def snapshot(beat: Child, consumer: Child, client: redis.Redis) -> dict:
 def run_phase(label: str, monitors_count: int, settings: Settings, fleet: Fleet,
               children: Children, logs: Path) -> dict:
     scheduler = SCHEDULERS[label]
-    commands = stack_commands()
+    # Only the checks worker and beat are started; the web address is not used.
+    commands = stack_commands(host="127.0.0.1", port=0)
     env = child_env(settings, scheduler)
     client = redis.Redis.from_url(settings.redis_url)
     print(f"[{label}] fresh database, {monitors_count} monitors", flush=True)
@@ -236,13 +240,31 @@ def run_phase(label: str, monitors_count: int, settings: Settings, fleet: Fleet,
             "beat_exit_seconds": beat_exit_seconds,
             "beat_killed_after_timeout": beat_killed,
             "beat_tracebacks": beat_log.count("Traceback"),
+            "edit_refresh_ms": edit_refresh_ms(beat_log, edit_at),
             "commands": {
                 name: " ".join(["python", *command[1:]]) for name, command in commands.items()
-                if name == "beat" or not settings.beat_only
+                if name == "beat" or (name == "checks" and not settings.beat_only)
             },
             "memory": memory,
         },
     )
+
+
+REFRESH_LINE = re.compile(
+    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): INFO/\w+\] "
+    r"beat: schedule refreshed in ([\d.]+) ms", re.MULTILINE,
+)
+
+
+def edit_refresh_ms(beat_log: str, edit_at: float) -> float | None:
+    """How long our beat's dispatch loop stood still to apply the edit: the longest refresh
+    it logged from the edit on (its own clock; the stock scheduler logs none)."""
+    durations = [
+        float(ms) for stamp, ms in REFRESH_LINE.findall(beat_log)
+        if datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").astimezone().timestamp()
+        >= edit_at - 1
+    ]
+    return max(durations, default=None)
 
 
 def edit_one(monitor) -> tuple[float, float]:

@@ -67,6 +67,8 @@ ROWS = [
     Row("beat CPU (% of a core)", lambda p: p["beat_core_share"], 0, 100, ratio="total"),
     Row("one edit: longest dispatch gap within 10 s after it (ms)",
         lambda p: p["edit"]["edit_gap"], 0, 1000),
+    Row("one edit: beat's refresh that applied it (ms)", lambda p: p.get("edit_refresh_ms"),
+        1, ratio="none"),
     Row("longest dispatch gap elsewhere (ms)", lambda p: p["edit"]["longest_gap_elsewhere"],
         0, 1000),
     Row("typical longest gap per 10 s (ms)", lambda p: p["edit"]["typical_longest_gap"],

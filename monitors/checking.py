@@ -62,6 +62,10 @@ def run_check(monitor_id: int, *, task_id: str | None = None, scheduled: bool = 
                      monitor_id)
         return None
     _release_pooled_connection()
+    # A check is "at" the moment it started: its slot on the schedule. Stamped at the end, a
+    # check that waited out its timeout would look half an interval younger than it is, and
+    # the next scheduled check would step aside as a duplicate of it.
+    started_at = timezone.now()
     try:
         result = probe_for(monitor).run(monitor.check_spec())
     except BaseException as exc:
@@ -69,7 +73,8 @@ def run_check(monitor_id: int, *, task_id: str | None = None, scheduled: bool = 
             monitor.release_claim()
             raise
         result = ProbeResult(Outcome.TIMEOUT, "check exceeded its time limit")
-    return record_result(monitor_id, result, task_id=task_id, claimed=monitor)
+    return record_result(monitor_id, result, task_id=task_id, claimed=monitor,
+                         checked_at=started_at)
 
 
 def _release_pooled_connection() -> None:
@@ -82,7 +87,7 @@ def _release_pooled_connection() -> None:
 
 
 def record_result(monitor_id: int, result: ProbeResult, *, task_id: str | None = None,
-                  claimed: Monitor | None = None) -> CheckResult | None:
+                  claimed: Monitor | None = None, checked_at=None) -> CheckResult | None:
     """Store the result, update the monitor, open or resolve an incident and write the
     notification intents, all in one transaction.
 
@@ -98,7 +103,9 @@ def record_result(monitor_id: int, result: ProbeResult, *, task_id: str | None =
     has_open_incident = getattr(claimed, "has_open_incident", None)
     try:
         with transaction.atomic():
-            check = monitor.record(result, checked_at=timezone.now(), task_id=task_id)
+            check = monitor.record(
+                result, checked_at=checked_at or timezone.now(), task_id=task_id
+            )
             if check is None:
                 return None
             transition = apply_check(monitor, check, has_open_incident=has_open_incident)

@@ -185,10 +185,12 @@ class Monitor(models.Model):
     def claim_check(self, *, scheduled: bool, task_id: str | None = None) -> bool:
         """Compare-and-set the check lease; True if this caller may run the check now.
 
-        A scheduled check also steps aside when the last completed check is less than half
-        an interval old: that is a duplicate delivery (two beats, a broker redelivery), not
-        a new tick. A check-now request skips that test but still respects the lease. With a
-        task_id, a message whose result is already stored steps aside too.
+        A scheduled check also steps aside when the last check started less than half an
+        interval ago: that is a duplicate delivery (two beats, a broker redelivery), not a
+        new tick. (last_checked_at is when a check started, so one that waited out a long
+        timeout does not make the next slot look like a duplicate.) A check-now request
+        skips that test but still respects the lease. With a task_id, a message whose
+        result is already stored steps aside too.
 
         One statement, one round trip: a conditional UPDATE ... RETURNING (PostgreSQL, and
         SQLite >= 3.35) that also loads CLAIM_FIELDS into this instance and sets

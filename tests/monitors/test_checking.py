@@ -1,6 +1,7 @@
 import base64
 import json
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from monitors.models import CheckResult, Monitor
 from monitors.outcomes import Outcome, ProbeResult
 from monitors.tasks import check_now
 from tests.factories import IncidentFactory, MonitorFactory
+from tests.support.stalling import SilentServer
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +116,24 @@ def test_a_scheduled_check_steps_aside_within_half_an_interval_of_the_last(monit
     assert monitor.claim_check(scheduled=True) is claimed
     # "Check now" ignores the last check but not a lease the scheduled claim just took.
     assert monitor.claim_check(scheduled=False) is not claimed
+
+
+def test_a_check_that_waited_out_its_timeout_does_not_crowd_out_the_next_slot():
+    # Timeout at half the interval, target hanging: the check ends at the middle of the
+    # interval. The next scheduled check, one interval after it started, must still run.
+    server = SilentServer().start()
+    try:
+        hanging = MonitorFactory(url=server.url(), interval_seconds=2, timeout_seconds=1)
+        started = time.monotonic()
+        first = run_check(hanging.pk)
+        time.sleep(max(0.0, started + 2 - time.monotonic()))
+
+        second = run_check(hanging.pk)
+    finally:
+        server.stop()
+
+    assert first.outcome == second.outcome == Outcome.TIMEOUT
+    assert second.checked_at - first.checked_at >= timedelta(seconds=2)
 
 
 def test_a_success_resolves_an_incident_even_under_a_stale_up_status(monitor):

@@ -3,7 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.core.management.base import BaseCommand
 
 from uptime import embedded_redis
 from uptime.devadmin import ensure_dev_admin
+from uptime.stack import child_env, stack_commands
 
 
 class Command(BaseCommand):
@@ -34,22 +34,7 @@ class Command(BaseCommand):
         self.stdout.write("database migrated")
         login = ensure_dev_admin() if self.is_embedded_dev() else None
 
-        python = sys.executable
-        commands = {
-            "web": [python, "-m", "daphne", "-b", host, "-p", str(port), "config.asgi:application"],
-            # Hundreds of checks in flight in one process: see UPTIME_CHECKS_* in settings.
-            # Gossip and mingle only cost CPU here: nothing uses what workers tell each other.
-            "checks": [python, "-m", "celery", "-A", "config", "worker", "-Q", "checks",
-                       "-n", "checks@%h", "--pool", settings.UPTIME_CHECKS_POOL,
-                       "--concurrency", str(settings.UPTIME_CHECKS_CONCURRENCY),
-                       "--loglevel", settings.UPTIME_CHECKS_LOG_LEVEL,
-                       "--without-gossip", "--without-mingle"],
-            "notifications": [python, "-m", "celery", "-A", "config", "worker",
-                              "-Q", "notifications", "-n", "notifications@%h",
-                              "--concurrency", "2", "--loglevel", "INFO"],
-            "beat": [python, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
-                     "--pidfile="],
-        }
+        commands = stack_commands(host=host, port=port)
         stopping = False
 
         def stop(signum, frame) -> None:
@@ -62,7 +47,7 @@ class Command(BaseCommand):
             for name, command in commands.items():
                 # Own process group, so Ctrl-C reaches us once and we stop the children in order.
                 children.append((name, subprocess.Popen(
-                    command, start_new_session=True, env=self.child_env(name)
+                    command, start_new_session=True, env=child_env(name)
                 )))
             self.stdout.write(self.style.SUCCESS(f"\nuptime is running at http://{host}:{port}/"))
             self.stdout.write(f"admin: http://{host}:{port}/admin/")
@@ -89,15 +74,6 @@ class Command(BaseCommand):
             if redis_process is not None:
                 embedded_redis.stop(redis_process)
             self.stdout.write("stopped.")
-
-    @staticmethod
-    def child_env(name: str) -> dict[str, str]:
-        env = dict(os.environ)
-        if name == "checks":
-            # DEBUG is for the web's error pages. In the checks worker it would only wrap every
-            # query in Django's debug cursor, a cost on every check.
-            env["DEBUG"] = "0"
-        return env
 
     @staticmethod
     def is_embedded_dev() -> bool:
