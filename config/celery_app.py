@@ -1,4 +1,5 @@
 import os
+import resource
 
 from celery import Celery
 from celery.signals import task_postrun, worker_init
@@ -31,6 +32,21 @@ def pin_settings(celery_app: Celery) -> None:
 def pin_worker_settings(sender, **kwargs) -> None:
     # A worker reads its settings per message too (delivery info, acks, time limits...).
     pin_settings(sender.app)
+    raise_open_files_limit()
+
+
+def raise_open_files_limit() -> None:
+    """Each check in flight holds two file descriptors (its socket and the watchdog's dup),
+    so a threads worker with hundreds in flight outgrows the usual soft limit of 1,024. The
+    hard limit is the administrator's word; the soft one is ours to raise up to it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # "Unlimited" is not a number the kernel takes for open files (fs.nr_open caps it).
+    wanted = 65536 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            pass  # the worker runs with the limit it was given
 
 
 @task_postrun.connect

@@ -45,6 +45,7 @@ from django.db import (
     transaction,
 )
 from django.db.models import Count, Q
+from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 from kombu.utils.json import loads
@@ -60,9 +61,9 @@ PERIOD_SECONDS = {
 }
 # How often the change marker is read. An edit reaches beat within this.
 REFRESH_SECONDS = 1.0
-# Rows changed this long before the newest change already seen are read again: a transaction
-# that saved a row before another one committed can commit after it with an older
-# date_changed, and clocks of web processes on other machines differ a little.
+# Rows changed this long before beat last looked are read again: a transaction that saved a
+# row before beat looked may commit after, with the older date_changed, and the clocks of web
+# processes on other machines differ a little from beat's.
 CHANGE_MARGIN = timedelta(seconds=10)
 # last_run_at is written at least this often, and always on close (SIGTERM included).
 SYNC_SECONDS = 5.0
@@ -201,7 +202,7 @@ class MonitorScheduler(DatabaseScheduler):
         self._dirty_grid: set[int] = set()
         self._dirty_classic: set[int] = set()
         self._marker = None
-        self._high_water: datetime | None = None
+        self._last_look = timezone.now()
         self._next_refresh = 0.0
         self._total_rows = 0
         self._last_sync_at = time.monotonic()
@@ -235,6 +236,7 @@ class MonitorScheduler(DatabaseScheduler):
     def load_all(self) -> None:
         """Read every enabled row: at start, and when a change cannot be found by date."""
         close_old_connections()
+        self._last_look = timezone.now()
         self._marker = PeriodicTasks.last_change()
         self._total_rows = PeriodicTask.objects.count()
         rows = list(PeriodicTask.objects.enabled().values(*ROW_FIELDS))
@@ -256,7 +258,6 @@ class MonitorScheduler(DatabaseScheduler):
             ):
                 # As for an edit found by date: the next slot of the new grid, no catch-up.
                 self._schedule_entry(entry, entry.slot_at_or_before(now) + entry.every)
-        self._high_water = max((row["date_changed"] for row in rows), default=None)
         self.stats["full_loads"] += 1
         logger.info("beat: %d periodic tasks loaded", len(self._entries))
 
@@ -300,8 +301,10 @@ class MonitorScheduler(DatabaseScheduler):
     def refresh(self) -> None:
         """Apply what changed since the last look, reading only the changed rows."""
         close_old_connections()
+        looked_at = timezone.now()
         marker = PeriodicTasks.last_change()
         if marker is None or marker == self._marker:
+            self._last_look = looked_at
             return
         self._marker = marker
         self.stats["refreshes"] += 1
@@ -317,20 +320,19 @@ class MonitorScheduler(DatabaseScheduler):
             # a date_changed further back than the margin. Only a full read finds those.
             self.load_all()
         self._total_rows = total
+        self._last_look = looked_at
         # What an edit costs the dispatch loop (make bench reads this line).
         logger.info("beat: schedule refreshed in %.1f ms (%d changed rows)",
                     (time.perf_counter() - started) * 1000, found_changes)
 
     def _apply_changed_rows(self, now: float) -> int:
-        recent = PeriodicTask.objects.all()
-        if self._high_water is not None:
-            recent = recent.filter(date_changed__gte=self._high_water - CHANGE_MARGIN)
-        # Dates first: the margin brings back rows already applied (after a bulk import,
-        # thousands), and only the ones whose date moved are worth reading whole.
+        # Everything committed before the last look that found the marker still was applied
+        # then; rows saved since have a later date_changed, give or take the margin.
+        recent = PeriodicTask.objects.filter(date_changed__gte=self._last_look - CHANGE_MARGIN)
+        # Dates first: the margin brings back rows already applied (within seconds of a bulk
+        # import, thousands), and only the ones whose date moved are worth reading whole.
         changed = []
         for pk, date_changed, enabled in recent.values_list("pk", "date_changed", "enabled"):
-            if self._high_water is None or date_changed > self._high_water:
-                self._high_water = date_changed
             current = self._entries.get(pk)
             if current is None and not enabled:
                 continue

@@ -1,25 +1,11 @@
 import signal
-import time
 
 import pytest
 from billiard.exceptions import SoftTimeLimitExceeded
 
 from monitors.outcomes import CheckSpec, Outcome
-from monitors.probe import HttpProbe
+from tests.support.probing import DEADLINE_SLACK_SECONDS, probe, timed
 from tests.support.target import TargetServer
-
-# Room for thread scheduling and teardown on a busy CI machine.
-DEADLINE_SLACK_SECONDS = 1.5
-
-
-def probe(**options) -> HttpProbe:
-    return HttpProbe(**{"allow_private": True, "user_agent": "uptime-tests", **options})
-
-
-def timed(run):
-    started = time.monotonic()
-    result = run()
-    return result, time.monotonic() - started
 
 
 @pytest.fixture

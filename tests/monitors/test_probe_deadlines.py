@@ -3,26 +3,12 @@ pool that runs checks enforces no time limit, so the probe's own bounds are the 
 
 import socket
 import threading
-import time
 
 import pytest
 
 from monitors.outcomes import CheckSpec, Outcome
-from monitors.probe import HttpProbe
+from tests.support.probing import DEADLINE_SLACK_SECONDS, probe, timed
 from tests.support.stalling import HeaderTrickler, KeepAliveServer, SilentServer
-
-# Room for thread scheduling and teardown on a busy CI machine.
-DEADLINE_SLACK_SECONDS = 1.5
-
-
-def probe(**options) -> HttpProbe:
-    return HttpProbe(**{"allow_private": True, "user_agent": "uptime-tests", **options})
-
-
-def timed(run):
-    started = time.monotonic()
-    result = run()
-    return result, time.monotonic() - started
 
 
 @pytest.fixture
