@@ -12,13 +12,15 @@ def stack_commands(*, host: str, port: int) -> dict[str, list[str]]:
     celery = [python, "-m", "celery", "-A", "config"]
     return {
         "web": [python, "-m", "daphne", "-b", host, "-p", str(port), "config.asgi:application"],
-        # Hundreds of checks in flight in one process: see UPTIME_CHECKS_* in settings.
-        # Gossip and mingle only cost CPU here: nothing uses what workers tell each other.
-        "checks": celery + ["worker", "-Q", "checks", "-n", "checks@%h",
-                            "--pool", settings.UPTIME_CHECKS_POOL,
-                            "--concurrency", str(settings.UPTIME_CHECKS_CONCURRENCY),
-                            "--loglevel", settings.UPTIME_CHECKS_LOG_LEVEL,
-                            "--without-gossip", "--without-mingle"],
+        # Hundreds of checks in flight per process, a process per core: see UPTIME_CHECKS_* in
+        # settings and uptime/checks_workers.py. Gossip and mingle only cost CPU here: nothing
+        # uses what workers tell each other.
+        "checks": [python, "-m", "uptime.checks_workers", str(settings.UPTIME_CHECKS_PROCESSES),
+                   *celery, "worker", "-Q", "checks", "-n", "checks{n}@%h",
+                   "--pool", settings.UPTIME_CHECKS_POOL,
+                   "--concurrency", str(settings.UPTIME_CHECKS_CONCURRENCY),
+                   "--loglevel", settings.UPTIME_CHECKS_LOG_LEVEL,
+                   "--without-gossip", "--without-mingle"],
         "notifications": celery + ["worker", "-Q", "notifications", "-n", "notifications@%h",
                                    "--concurrency", "2", "--loglevel", "INFO"],
         "beat": celery + ["beat", "--loglevel", "INFO", "--pidfile="],

@@ -217,10 +217,13 @@ UPTIME_USER_AGENT = env_str(
 # enforces no time limits in the threads pool; see monitors/probe.py). "prefork" brings back
 # a process per check, with Celery's soft and hard limits.
 UPTIME_CHECKS_POOL = env_str("UPTIME_CHECKS_POOL", "threads")
-# 10,000 monitors at 60 s with 10 % of targets hanging for 10 s keep ~180 checks in flight; at
-# 200 the threads ran out now and then and the queue (and the lag) grew. A waiting thread costs
-# ~150 KB and two file descriptors (the worker raises its open-files limit to the hard limit).
-UPTIME_CHECKS_CONCURRENCY = env_int("UPTIME_CHECKS_CONCURRENCY", 400, minimum=1)
+# Threads per checks worker process, and processes (`make run`; docker compose scales the
+# worker-checks service instead). 10,000 monitors at 60 s with 10 % of targets hanging for 10 s
+# keep ~180 checks in flight; one process, bound to a core by the GIL, used most of it. A
+# waiting thread costs ~150 KB and two file descriptors (the worker raises its open-files
+# limit to the hard limit).
+UPTIME_CHECKS_CONCURRENCY = env_int("UPTIME_CHECKS_CONCURRENCY", 200, minimum=1)
+UPTIME_CHECKS_PROCESSES = env_int("UPTIME_CHECKS_PROCESSES", 2, minimum=1)
 # Celery logs two INFO lines per task (received, succeeded): at 170 checks/s that is most of a
 # log and a noticeable share of the worker's CPU. Warnings and errors are kept.
 UPTIME_CHECKS_LOG_LEVEL = env_str("UPTIME_CHECKS_LOG_LEVEL", "WARNING")

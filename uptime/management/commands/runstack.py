@@ -70,7 +70,9 @@ class Command(BaseCommand):
                 try:
                     child.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    child.kill()
+                    # The whole group: the checks launcher's workers are in it too.
+                    os.killpg(child.pid, signal.SIGKILL)
+                    child.wait()
             if redis_process is not None:
                 embedded_redis.stop(redis_process)
             self.stdout.write("stopped.")
