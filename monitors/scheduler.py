@@ -542,4 +542,6 @@ class MonitorScheduler(DatabaseScheduler):
 
     @property
     def info(self) -> str:
-        return f"    . grid scheduler: {len(self._entries)} periodic tasks"
+        # Celery prints this from a scheduler made lazily, before anything is loaded; the
+        # count of tasks comes in the log line of the load.
+        return "    . grid scheduler (monitors/scheduler.py)"
