@@ -7,8 +7,9 @@ import time
 
 # A stand-in worker: says which number it got, then waits to be stopped (or exits with the
 # code it is given).
+# One write() of one short line, so the two workers' lines cannot interleave in the pipe.
 WORKER = (
-    "import sys, time; print('worker', sys.argv[1], flush=True); "
+    "import os, sys, time; os.write(1, f'worker {sys.argv[1]}\\n'.encode()); "
     "time.sleep(60) if sys.argv[2] == 'wait' else sys.exit(int(sys.argv[2]))"
 )
 
@@ -28,7 +29,7 @@ def test_it_starts_numbered_workers_and_stops_them_all_on_sigterm():
     launcher.send_signal(signal.SIGTERM)
     output, _ = launcher.communicate(timeout=10)
 
-    assert sorted(output.split("\n")[:2]) == ["worker 1", "worker 2"]
+    assert sorted(output.splitlines()) == ["worker 1", "worker 2"]
     assert launcher.returncode != 0  # the workers were stopped by the signal
 
 
