@@ -138,10 +138,7 @@ def publish_check(monitor: Monitor, check: CheckResult, transition, *, flipped: 
         events.append({"type": f"monitor.{monitor.status}", "monitor": state})
     if transition is not None:
         event, incident = transition
-        events.append({"type": event, "monitor": state, "incident": {
-            "id": incident.pk,
-            "opened_at": incident.opened_at.isoformat(),
-            "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
-            "cause": incident.cause,
-        }})
+        events.append(
+            {"type": event, "monitor": state, "incident": live.incident_state(incident)}
+        )
     live.publish_events(monitor.owner_id, events)

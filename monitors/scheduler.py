@@ -109,13 +109,12 @@ class GridEntry:
     """A plain interval task, from one row: everything needed to send it, nothing more."""
 
     __slots__ = ("pk", "name", "task", "args", "kwargs", "options", "every", "phase",
-                 "last_run_at", "next_at", "date_changed", "generation")
+                 "last_run_at", "date_changed", "generation")
 
     def __init__(self, row: dict) -> None:
         self.pk = row["pk"]
         self.generation = 0
         self.last_run_at = row["last_run_at"].timestamp() if row["last_run_at"] else None
-        self.next_at = 0.0
         self.update(row)
 
     def update(self, row: dict) -> None:
@@ -144,14 +143,13 @@ class ClassicEntry:
     """Crontab, solar, clocked, or an interval with start_time, expires or one_off: few rows,
     so django-celery-beat's own ModelEntry decides when they are due."""
 
-    __slots__ = ("pk", "entry", "next_at", "date_changed", "generation")
+    __slots__ = ("pk", "entry", "date_changed", "generation")
 
     def __init__(self, model: PeriodicTask, app) -> None:
         self.pk = model.pk
         self.entry = ModelEntry(model, app=app)
         self.date_changed = model.date_changed
         self.generation = 0
-        self.next_at = 0.0
 
     @property
     def name(self) -> str:
@@ -285,7 +283,6 @@ class MonitorScheduler(DatabaseScheduler):
 
     def _schedule_entry(self, entry, due: float) -> None:
         entry.generation += 1
-        entry.next_at = due
         self._entries[entry.pk] = entry
         heapq.heappush(self._heap, (due, next(self._counter), entry, entry.generation))
 
@@ -536,9 +533,6 @@ class MonitorScheduler(DatabaseScheduler):
     def should_sync(self) -> bool:
         # Called by celery's Service after every sleep; tick() decides itself.
         return False
-
-    def schedules_equal(self, *args, **kwargs) -> bool:
-        return True
 
     @property
     def info(self) -> str:
