@@ -160,3 +160,24 @@ def test_the_browsable_api_works_with_the_session(alice):
 
     assert response.status_code == 200
     assert b"Monitor List" in response.content
+
+
+@pytest.mark.parametrize("header", ["Bearer {token}", "bearer {token}", "Bearer"])
+def test_a_bearer_header_is_told_to_send_token_instead(alice, header):
+    _, token = AuthToken.objects.create(user=alice)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header.format(token=token))
+
+    response = client.get("/api/v1/me")
+
+    assert response.status_code == 401
+    assert 'send "Authorization: Token <key>"' in response.json()["detail"]
+    assert response["WWW-Authenticate"] == "Token"
+
+
+def test_the_same_token_sent_as_token_works(alice):
+    _, token = AuthToken.objects.create(user=alice)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert client.get("/api/v1/me").status_code == 200
