@@ -3,7 +3,11 @@ check-now message on its queue after the commit, whichever way the change was ma
 
 import json
 import logging
+import os
 import socket
+import subprocess
+import sys
+import time
 
 import pytest
 from django.db import transaction
@@ -12,8 +16,9 @@ from rest_framework.test import APIClient
 
 from config.celery_app import app as celery_app
 from monitors.bulk import create_monitors
-from monitors.models import Monitor
+from monitors.models import CheckResult, Monitor
 from tests.factories import MonitorFactory
+from tests.support.webserver import ROOT, child_env
 
 pytestmark = pytest.mark.django_db
 
@@ -188,10 +193,11 @@ def test_the_admin_queues_the_first_check(client, alice, queued):
         "owner": alice.pk, "name": "Payments", "url": "https://payments.example.com/health",
         "method": "GET", "expected_status_codes": "[]", "request_headers": "{}",
         "timeout_seconds": 5, "interval_seconds": 60, "failure_threshold": 3, "region": "",
-        "maintenance_windows-TOTAL_FORMS": 0, "maintenance_windows-INITIAL_FORMS": 0,
+        **{f"{inline}-{count}": 0 for inline in ("maintenance_windows", "checks", "incidents")
+           for count in ("TOTAL_FORMS", "INITIAL_FORMS")},
     })
 
-    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.status_code == 302
     assert queued() == [Monitor.objects.get().pk]
 
 
@@ -232,3 +238,40 @@ def test_a_broker_that_is_down_fails_no_request(client, alice, broker_down, capl
     assert len(messages) == 1, messages
     assert messages[0].startswith(f"monitor {monitor.pk}: its first check could not be queued")
     assert messages[0].endswith("the schedule will run it")
+
+
+# --- end to end: a real worker, and no beat ------------------------------------------------
+
+
+@pytest.fixture
+def checks_worker(tmp_path):
+    """A real checks worker process on this run's database and Redis; no beat runs."""
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "checks",
+             "--pool", "threads", "--concurrency", "2", "-n", f"at-once-{os.getpid()}@%h",
+             "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+            cwd=ROOT, env=child_env(), stdout=log, stderr=subprocess.STDOUT,
+        )
+    yield log_path
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_new_monitor_gets_its_first_result_long_before_its_interval(checks_worker, target,
+                                                                      queued):
+    monitor = MonitorFactory(url=target.url("/health"), interval_seconds=3600)
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not CheckResult.objects.filter(monitor=monitor):
+        time.sleep(0.2)
+
+    result = CheckResult.objects.filter(monitor=monitor).first()
+    assert result is not None, checks_worker.read_text()[-3000:]
+    assert (result.outcome, Monitor.objects.get(pk=monitor.pk).status) == ("ok", "up")
