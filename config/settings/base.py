@@ -301,11 +301,30 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 UPTIME_MAX_MONITORS_PER_USER = env_int("UPTIME_MAX_MONITORS_PER_USER", 100, minimum=1)
+
+
+def registration_policy(default: str) -> str:
+    """UPTIME_REGISTRATION: "open" (anyone may sign up through the API) or "closed" (an admin
+    creates accounts). Each settings module names its own default (see uptime/registration.py)."""
+    raw = env_str("UPTIME_REGISTRATION", "")
+    value = raw.strip().lower() or default
+    if value not in ("open", "closed"):
+        raise ImproperlyConfigured(f"UPTIME_REGISTRATION={raw!r} must be 'open' or 'closed'.")
+    return value
+
+
+UPTIME_REGISTRATION = registration_policy("closed")
+# True only in config.settings.production: what makes open sign-up with private targets allowed
+# a warning (local settings serve on loopback, where anyone is the person at the keyboard).
+UPTIME_PRODUCTION = False
 # Throttle history must be shared by every web process, so it lives in Redis. The location is
 # settings.REDIS_URL, read when the cache is first used (see uptime/cache.py).
 CACHES = {
     "default": {"BACKEND": "uptime.cache.RedisCache", "KEY_PREFIX": "uptime-cache"},
 }
+
+# Served at the site's root (/favicon.ico), in dev and production alike.
+WHITENOISE_ROOT = BASE_DIR / "uptime" / "public"
 
 LOGGING = {
     "version": 1,

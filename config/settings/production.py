@@ -3,9 +3,12 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import EMBEDDED_REDIS, SECRET_KEY, env_bool, env_int
+from .base import EMBEDDED_REDIS, SECRET_KEY, env_bool, env_int, registration_policy
 
 DEBUG = False
+UPTIME_PRODUCTION = True
+# Accounts are made by an administrator unless sign-up is opened on purpose.
+UPTIME_REGISTRATION = registration_policy("closed")
 if SECRET_KEY.startswith("dev-only"):
     raise ImproperlyConfigured("Set SECRET_KEY in the environment for production.")
 if EMBEDDED_REDIS:

@@ -12,6 +12,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Every test target is a server on 127.0.0.1; the guard itself is tested with this off.
 UPTIME_ALLOW_PRIVATE_TARGETS = True
 UPTIME_NOTIFICATION_BACKOFF_SECONDS = 0
+# The API's sign-up tests register accounts; tests of the closed policy override this.
+UPTIME_REGISTRATION = "open"
 
 # Each run gets its own database file and Redis socket, so two runs in one checkout (or a
 # `make run` beside them) never share state. tests/conftest.py removes it afterwards.

@@ -13,12 +13,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import get_token_model
 from knox.settings import knox_settings
 from knox.views import LogoutView as KnoxLogoutView
-from rest_framework import permissions, serializers, status
+from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from uptime.registration import CLOSED_MESSAGE, registration_is_open
+
 from .authentication import TokenAuthentication
-from .schema import THROTTLED
+from .schema import THROTTLED, error_response
 from .serializers import RejectUnknownFieldsMixin
 from .throttles import ScopedThrottle
 
@@ -123,11 +125,19 @@ class RegisterView(AuthEndpoint):
     @extend_schema(
         operation_id="auth_register",
         request=RegisterSerializer,
-        responses={201: TokenSerializer, 429: THROTTLED},
+        responses={
+            201: TokenSerializer,
+            403: error_response("Sign-up is closed (UPTIME_REGISTRATION=closed)."),
+            429: THROTTLED,
+        },
         tags=["auth"],
         summary="Create an account and a token for this device",
     )
     def post(self, request):
+        # Closed sign-up is refused before the payload is read: a closed server says nothing
+        # about which emails have accounts.
+        if not registration_is_open():
+            raise exceptions.PermissionDenied(CLOSED_MESSAGE)
         serializer = RegisterSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
