@@ -21,6 +21,31 @@ class Event(models.TextChoices):
     TEST = "test", "Test message"
 
 
+class NotificationChannelQuerySet(models.QuerySet):
+    def recipients_for(self, monitor) -> "NotificationChannelQuerySet":
+        """The channels an incident of `monitor` goes to: the enabled ones it names, or, if it
+        names none that is enabled, every enabled channel of its owner. Escalation channels
+        count: they hear of an incident later, but they hear of it."""
+        chosen = self.filter(monitors=monitor, is_enabled=True)
+        if chosen.exists():
+            return chosen
+        return self.filter(owner_id=monitor.owner_id, is_enabled=True)
+
+    def silent_monitor_ids(self, monitors) -> set[int]:
+        """The ids of those of `monitors` whose incidents would alert nobody, in one query.
+
+        By recipients_for's rule a monitor reaches nobody exactly when its owner has no
+        enabled channel: one that names only disabled channels falls back to the others.
+        """
+        monitors = list(monitors)
+        heard = set(
+            self.filter(owner_id__in={monitor.owner_id for monitor in monitors}, is_enabled=True)
+            .values_list("owner_id", flat=True)
+            .distinct()
+        )
+        return {monitor.pk for monitor in monitors if monitor.owner_id not in heard}
+
+
 class NotificationChannel(models.Model):
     class Kind(models.TextChoices):
         WEBHOOK = "webhook", "Webhook"
@@ -59,6 +84,8 @@ class NotificationChannel(models.Model):
         "unacknowledged for N minutes. Empty: notified when the incident opens.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = NotificationChannelQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]

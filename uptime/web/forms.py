@@ -50,6 +50,12 @@ class HeaderLinesField(forms.CharField):
         return headers
 
 
+class ChannelChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, channel: NotificationChannel) -> str:
+        label = f"{channel.name} ({channel.get_kind_display()})"
+        return label if channel.is_enabled else f"{label}, disabled"
+
+
 class MonitorForm(forms.ModelForm):
     expected_status_codes = StatusCodesField(
         required=False,
@@ -85,6 +91,7 @@ class MonitorForm(forms.ModelForm):
             }),
             "channels": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"channels": ChannelChoiceField}
 
     def __init__(self, *args, owner, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -94,9 +101,15 @@ class MonitorForm(forms.ModelForm):
         self.fields["channels"].queryset = channels
         # The model's labels read "Get", "Post"; people write methods in capitals.
         self.fields["method"].choices = [(method, method) for method in Monitor.Method.values]
-        self.fields["channels"].help_text = (
-            "None ticked: every enabled channel is notified." if channels.exists() else ""
-        )
+        # The rule of NotificationChannel.objects.recipients_for(), in words.
+        if not channels.filter(is_enabled=True).exists():
+            self.fields["channels"].help_text = (
+                "No enabled channel yet: an incident of this monitor would alert nobody."
+            )
+        else:
+            self.fields["channels"].help_text = (
+                "None ticked (or only disabled ones): every enabled channel is notified."
+            )
         header_names = list(self.instance.request_headers or {}) if self.instance.pk else []
         if header_names:
             self.fields["request_headers"].help_text = (
