@@ -52,15 +52,16 @@ class StateFilter(admin.SimpleListFilter):
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     list_display = (
-        "monitor", "state", "opened_at", "resolved_at", "duration_display", "acknowledged_at",
-        "cause",
+        "monitor", "state", "started_at", "opened_at", "resolved_at", "duration_display",
+        "acknowledged_at", "cause",
     )
     list_filter = (StateFilter, ("monitor", admin.RelatedOnlyFieldListFilter))
     search_fields = ("monitor__name", "monitor__url", "cause")
     date_hierarchy = "opened_at"
     list_select_related = ("monitor",)
     readonly_fields = (
-        "monitor", "opened_at", "resolved_at", "cause", "opening_check",
+        "monitor", "started_at", "opened_at", "resolved_at", "duration_display", "cause",
+        "opening_check",
         "acknowledged_at", "acknowledged_by",
     )
     inlines = [TimelineInline, NotificationLogInline]
@@ -72,7 +73,7 @@ class IncidentAdmin(admin.ModelAdmin):
             return "resolved"
         return "acknowledged" if incident.acknowledged_at else "open"
 
-    @admin.display(description="duration")
+    @admin.display(description="down for")
     def duration_display(self, incident: Incident) -> str:
         return format_duration(incident.duration)
 

@@ -13,8 +13,9 @@ def apply_check(monitor, check, *, has_open_incident: bool | None = None
                 ) -> tuple[str, Incident] | None:
     """Open or resolve an incident for this check; returns (event, incident) or None.
 
-    Opens when consecutive failures reach the threshold and none is open; resolves the open
-    one on the first success. Anything else (a blip below the threshold, more failures while
+    Opens when consecutive failures reach the threshold and none is open (opened_at: this
+    check; started_at: the first failed check of the run); resolves the open one on the first
+    success. Anything else (a blip below the threshold, more failures while
     already open) changes nothing, which is what keeps flapping from storming.
 
     `has_open_incident` is what the check's claim saw (Monitor.claim_check); None means
@@ -45,6 +46,8 @@ def apply_check(monitor, check, *, has_open_incident: bool | None = None
             incident = Incident.objects.create(
                 monitor=monitor,
                 opened_at=check.checked_at,
+                # One indexed read, only here: incidents open rarely, checks run always.
+                started_at=monitor.streak_started_at(fallback=check.checked_at),
                 cause=check.error,
                 opening_check=check,
             )

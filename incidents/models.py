@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -17,7 +17,13 @@ class Incident(models.Model):
     monitor = models.ForeignKey(
         "monitors.Monitor", on_delete=models.CASCADE, related_name="incidents"
     )
+    # When the threshold was reached and the incident opened (and the alerts went out).
     opened_at = models.DateTimeField(default=timezone.now)
+    # When the outage began: the first failed check of the run that opened it. What people
+    # are told ("down since", "down for") counts from here.
+    started_at = models.DateTimeField(
+        blank=True, help_text="The time of the first failed check of the outage."
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
     cause = models.CharField(max_length=500, help_text="The error of the check that opened it.")
     opening_check = models.ForeignKey(
@@ -45,15 +51,27 @@ class Incident(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.monitor} down since {self.opened_at:%Y-%m-%d %H:%M}"
+        return f"{self.monitor} down since {self.down_since:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        # An incident made by hand (a test, the sample notification) began when it opened.
+        if self.started_at is None:
+            self.started_at = self.opened_at
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
 
     @property
+    def down_since(self) -> datetime:
+        """started_at, or opened_at on an incident not saved yet (save() copies it over)."""
+        return self.started_at or self.opened_at
+
+    @property
     def duration(self) -> timedelta:
-        return (self.resolved_at or timezone.now()) - self.opened_at
+        """How long the monitor has been (or was) down: from the first failed check."""
+        return (self.resolved_at or timezone.now()) - self.down_since
 
     def resolve(self, *, at, check=None) -> "IncidentEvent":
         self.resolved_at = at

@@ -43,7 +43,7 @@ class MaintenanceWindowsInline(admin.TabularInline):
 
 class IncidentsInline(admin.TabularInline):
     model = Incident
-    fields = ("opened_at", "resolved_at", "cause", "acknowledged_at")
+    fields = ("started_at", "opened_at", "resolved_at", "cause", "acknowledged_at")
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -88,7 +88,7 @@ class MonitorAdmin(admin.ModelAdmin):
         return format_html(
             '<span class="status" data-monitor-id="{}" data-field="status" data-status="{}">'
             '<i class="dot"></i><span class="status-label">{}</span></span>',
-            monitor.pk, monitor.status, monitor.get_status_display(),
+            monitor.pk, monitor.status, monitor.status_label,
         )
 
     @admin.display(description="last check", ordering="last_checked_at")

@@ -134,7 +134,8 @@ def publish_check(monitor: Monitor, check: CheckResult, transition, *, flipped: 
     }}]
     if flipped and monitor.status in (Monitor.Status.UP, Monitor.Status.DOWN):
         # "monitor.up" / "monitor.down": the status changed, so a client that only cares about
-        # flips (a phone's badge) need not compare states itself.
+        # flips (a phone's badge) need not compare states itself. Becoming pending is no flip
+        # of that kind; the check event carries it.
         events.append({"type": f"monitor.{monitor.status}", "monitor": state})
     if transition is not None:
         event, incident = transition

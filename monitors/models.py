@@ -37,6 +37,9 @@ class Monitor(models.Model):
     class Status(models.TextChoices):
         UNKNOWN = "unknown", "Unknown"
         UP = "up", "Up"
+        # Failing, but fewer times in a row than the failure threshold: trouble building up,
+        # no incident yet (Uptime Kuma's PENDING).
+        PENDING = "pending", "Pending"
         DOWN = "down", "Down"
         PAUSED = "paused", "Paused"
 
@@ -240,18 +243,21 @@ class Monitor(models.Model):
         response_ms = result.response_ms if result.status_code is not None else None
         adapted_at = connection.ops.adapt_datetimefield_value(checked_at)
         # A paused monitor keeps status "paused" even if a check was in flight when it paused.
-        # Below the threshold a failure leaves the status as it was: one blip is not an outage.
+        # A failure below the threshold makes it "pending" (one blip is not an outage, but a
+        # person should see it), except that a monitor already down stays down until a
+        # success. (SET expressions read the row as it was before this UPDATE.)
         if result.is_up:
             counters = ("consecutive_failures = 0, "
                         "status = CASE WHEN is_paused THEN status ELSE %s END")
             params = [self.Status.UP]
         else:
             counters = (
-                "consecutive_failures = consecutive_failures + 1, status = CASE WHEN "
-                "NOT is_paused AND consecutive_failures + 1 >= failure_threshold "
-                "THEN %s ELSE status END"
+                "consecutive_failures = consecutive_failures + 1, status = CASE "
+                "WHEN is_paused THEN status "
+                "WHEN consecutive_failures + 1 >= failure_threshold THEN %s "
+                "WHEN status = %s THEN status ELSE %s END"
             )
-            params = [self.Status.DOWN]
+            params = [self.Status.DOWN, self.Status.DOWN, self.Status.PENDING]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {quote(Monitor._meta.db_table)} SET last_checked_at = %s, "
@@ -298,6 +304,33 @@ class Monitor(models.Model):
     @property
     def is_failing(self) -> bool:
         return self.consecutive_failures >= self.failure_threshold
+
+    @property
+    def status_label(self) -> str:
+        """The status as people read it: "Pending (2 of 3 failed)" while failures build up
+        towards the threshold, the plain label otherwise."""
+        if self.status == self.Status.PENDING:
+            return (f"Pending ({self.consecutive_failures} of {self.failure_threshold} "
+                    "failed)")
+        return self.get_status_display()
+
+    def streak_started_at(self, fallback: datetime) -> datetime:
+        """When the current run of failed checks began: the checked_at of its first check.
+
+        The run is this monitor's newest `consecutive_failures` checks (the counter and the
+        rows are written in one transaction), so it is one read down the (monitor,
+        -checked_at) index, about failure_threshold rows deep when an incident opens.
+        `fallback` (the newest check's time) if those rows are not all there.
+        """
+        if self.consecutive_failures <= 1:
+            return fallback
+        first = (
+            CheckResult.objects.filter(monitor_id=self.pk)
+            .order_by("-checked_at")
+            .values_list("checked_at", flat=True)
+            [self.consecutive_failures - 1:self.consecutive_failures]
+        )
+        return next(iter(first), fallback)
 
     def maintenance_until(self, moment: datetime | None = None) -> datetime | None:
         """When the maintenance window covering `moment` (default: now) ends, or None."""

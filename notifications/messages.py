@@ -2,13 +2,14 @@
 
 Templates get the facts as plain names (monitor_name, monitor_target, cause, since, duration,
 monitor_url) and one flag per event (is_opened, is_reminder, is_escalated, is_resolved,
-is_test). Most of that text comes from users (a monitor's name and URL, a check's error), and
-each format needs it escaped its own way: HTML for .html templates, Slack's, Discord's or
-Telegram's rules for their markup, not at all for plain text. So render() escapes those values
-with the escaper it is given and marks them safe; Django's autoescaping, which would write
-"AT&amp;T" into a plain-text mail, then leaves them alone. `monitor` and `incident` stay in the
-context for anything else a template wants, but their text is HTML-escaped by Django wherever
-it appears.
+is_test). `since` is when the outage began (the incident's started_at, its first failed check)
+and `duration` counts from it. Most of that text comes from users (a monitor's name and URL, a
+check's error), and each format needs it escaped its own way: HTML for .html templates, Slack's,
+Discord's or Telegram's rules for their markup, not at all for plain text. So render() escapes
+those values with the escaper it is given and marks them safe; Django's autoescaping, which
+would write "AT&amp;T" into a plain-text mail, then leaves them alone. `monitor` and `incident`
+stay in the context for anything else a template wants, but their text is HTML-escaped by
+Django wherever it appears.
 """
 
 from collections.abc import Callable
@@ -50,10 +51,10 @@ class Notification:
 
     @property
     def happened_at(self) -> datetime:
-        """When what this notification announces happened: the outage began, it ended, or (a
-        reminder, an escalation, a test) now."""
+        """When what this notification announces happened: the outage began (its first failed
+        check), it ended, or (a reminder, an escalation, a test) now."""
         if self.event == "incident.opened":
-            return self.incident.opened_at
+            return self.incident.down_since
         if self.event == "incident.resolved" and self.incident.resolved_at:
             return self.incident.resolved_at
         return timezone.now()
@@ -80,11 +81,12 @@ class Notification:
             # (Discord's backslashes) would break the link.
             "monitor_url": self.monitor_url,
             "cause": text(incident.cause),
-            "since": incident.opened_at,
-            "since_unix": int(incident.opened_at.timestamp()),
+            # When the outage began: its first failed check, not the later moment the failure
+            # threshold was reached and the incident opened.
+            "since": incident.down_since,
+            "since_unix": int(incident.down_since.timestamp()),
             "resolved_at": incident.resolved_at,
-            # Down so far while open (a reminder, an escalation: it has gone unacknowledged as
-            # long, since an acknowledged incident stops both), the whole outage once resolved.
+            # Down so far while open, the whole outage once resolved; both from `since`.
             "duration": format_duration(incident.duration),
         }
 
@@ -109,6 +111,7 @@ class Notification:
             },
             "incident": {
                 "id": incident.pk,
+                "started_at": incident.down_since.isoformat(),
                 "opened_at": incident.opened_at.isoformat(),
                 "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
                 "cause": incident.cause,

@@ -14,8 +14,9 @@ CPU. All the events of one check go in one call.
 
 Every event is {"type": ..., "monitor": monitor_state(...), ...}:
 
-    check                  a check result landed ("check": the result)
-    monitor.up             that check changed the status to up (after unknown or down)
+    check                  a check result landed ("check": the result); its "monitor"
+                           carries the new status, "pending" included
+    monitor.up             that check changed the status to up (after unknown, pending or down)
     monitor.down           that check changed the status to down (the failure threshold)
     incident.opened        "incident": incident_state(...)
     incident.acknowledged  "incident": incident_state(...)
@@ -57,13 +58,17 @@ def monitor_state(monitor) -> dict:
         "is_paused": monitor.is_paused,
         "last_checked_at": monitor.last_checked_at.isoformat() if monitor.last_checked_at else None,
         "last_response_ms": monitor.last_response_ms,
+        # With the threshold, a client can say "Pending (2 of 3 failed)".
         "consecutive_failures": monitor.consecutive_failures,
+        "failure_threshold": monitor.failure_threshold,
     }
 
 
 def incident_state(incident) -> dict:
     return {
         "id": incident.pk,
+        # started_at: the first failed check ("down since"); opened_at: the threshold reached.
+        "started_at": incident.down_since.isoformat(),
         "opened_at": incident.opened_at.isoformat(),
         "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
         "acknowledged_at": (

@@ -24,17 +24,26 @@ class IncidentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Incident
         fields = [
-            "id", "monitor", "monitor_name", "state", "opened_at", "resolved_at",
+            "id", "monitor", "monitor_name", "state", "started_at", "opened_at", "resolved_at",
             "duration_seconds", "cause", "acknowledged_at", "acknowledged_by",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "started_at": {
+                "help_text": "When the outage began: the time of its first failed check."
+            },
+            "opened_at": {
+                "help_text": "When the failure threshold was reached and the incident opened "
+                "(the alerts went out)."
+            },
+        }
 
     @extend_schema_field(serializers.ChoiceField(choices=["open", "resolved"]))
     def get_state(self, incident: Incident) -> str:
         return "open" if incident.is_open else "resolved"
 
     def get_duration_seconds(self, incident: Incident) -> int:
-        """Until now while the incident is open."""
+        """From started_at to resolved_at, or to now while the incident is open."""
         return int(incident.duration.total_seconds())
 
 

@@ -101,6 +101,14 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
                 "(60 by default)."
             },
             "is_paused": {"help_text": "Setting it pauses or resumes, as the actions do."},
+            "status": {
+                "help_text": "unknown: not checked yet (or just resumed); up: the last check "
+                "passed; pending: the last consecutive_failures checks failed, fewer than "
+                "failure_threshold, so no incident yet (shown as \"Pending (2 of 3 "
+                "failed)\"); down: the failures reached the threshold and an incident opened; "
+                "it stays down until a check passes; paused."
+            },
+            "consecutive_failures": {"help_text": "Failed checks in a row, up to the last one."},
         }
 
     def get_fields(self) -> dict:
@@ -156,6 +164,17 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
             if channels is not None:
                 monitor.channels.set(channels)
         return monitor
+
+
+class MonitorFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Monitor.Status.choices, required=False, help_text="Only monitors in this state."
+    )
+
+    def apply(self, monitors):
+        if "status" in self.validated_data:
+            monitors = monitors.filter(status=self.validated_data["status"])
+        return monitors
 
 
 class CheckResultSerializer(serializers.ModelSerializer):

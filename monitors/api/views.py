@@ -22,6 +22,7 @@ from .serializers import (
     CheckFilterSerializer,
     CheckResultSerializer,
     MaintenanceWindowSerializer,
+    MonitorFilterSerializer,
     MonitorSerializer,
     UptimeReportSerializer,
 )
@@ -31,7 +32,7 @@ WRITES = {"update", "partial_update", "pause", "resume"}
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your monitors"),
+    list=extend_schema(summary="List your monitors", parameters=[MonitorFilterSerializer]),
     create=extend_schema(summary="Add a monitor (it starts checking at once)"),
     destroy=extend_schema(summary="Delete a monitor, its schedule and its history"),
 )
@@ -53,6 +54,13 @@ class MonitorViewSet(OwnedObjectsMixin, viewsets.ModelViewSet):
             # edit from writing back a state that a check changed in between.
             return monitors.select_for_update()
         return monitors.prefetch_related("channels")
+
+    def filter_queryset(self, queryset):
+        if self.action == "list":
+            filters = MonitorFilterSerializer(data=self.request.query_params)
+            filters.is_valid(raise_exception=True)
+            queryset = filters.apply(queryset)
+        return super().filter_queryset(queryset)
 
     def update(self, request, *args, **kwargs):
         with transaction.atomic():

@@ -68,3 +68,22 @@ def test_the_acknowledge_action_skips_resolved_incidents(admin_client, incidents
     incidents["resolved"].refresh_from_db()
     assert incidents["open"].acknowledged_at is not None
     assert incidents["resolved"].acknowledged_at is None
+
+
+def test_the_list_shows_when_the_outage_began_and_how_long_it_was_down(admin_client):
+    from datetime import timedelta
+
+    opened_at = timezone.now().replace(microsecond=0) - timedelta(hours=1)
+    incident = IncidentFactory(
+        started_at=opened_at - timedelta(minutes=4),
+        opened_at=opened_at,
+        resolved_at=opened_at + timedelta(minutes=6),
+    )
+
+    response = admin_client.get(CHANGELIST)
+
+    html = response.content.decode()
+    assert "column-started_at" in html and "column-opened_at" in html
+    assert '<td class="field-duration_display">10m</td>' in html
+    page = admin_client.get(f"{CHANGELIST}{incident.pk}/change/").content.decode()
+    assert "Started at" in page and "10m" in page

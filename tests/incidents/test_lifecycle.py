@@ -28,7 +28,7 @@ def monitor():
 def test_it_opens_one_incident_at_the_threshold(monitor):
     feed(monitor, DOWN, DOWN)
     assert not Incident.objects.exists()
-    assert monitor.status == Monitor.Status.UNKNOWN
+    assert monitor.status == Monitor.Status.PENDING
 
     feed(monitor, DOWN)
 
@@ -58,9 +58,13 @@ def test_the_first_success_resolves_it(monitor):
 
 
 def test_blips_below_the_threshold_open_nothing(monitor):
-    feed(monitor, UP, DOWN, UP, DOWN, DOWN, UP, DOWN)
+    feed(monitor, UP, DOWN, UP, DOWN, DOWN, UP)
     assert not Incident.objects.exists()
     assert monitor.status == Monitor.Status.UP
+
+    feed(monitor, DOWN)
+    assert not Incident.objects.exists()
+    assert monitor.status == Monitor.Status.PENDING
 
 
 def test_flapping_gives_one_incident_per_real_outage(monitor):

@@ -86,3 +86,20 @@ def test_check_results_cannot_be_deleted_by_hand(admin_client):
 
     assert response.status_code in (200, 302)
     assert check.monitor.checks.filter(pk=check.pk).exists()
+
+
+def test_a_pending_monitor_shows_how_many_of_its_threshold_failed(admin_client):
+    from monitors.checking import record_result
+    from monitors.outcomes import Outcome, ProbeResult
+
+    monitor = MonitorFactory(failure_threshold=3)
+    for _ in range(2):
+        record_result(monitor.pk, ProbeResult(Outcome.TIMEOUT, "timed out after 5.0 s"))
+
+    html = admin_client.get(CHANGELIST).content.decode()
+
+    assert (f'data-monitor-id="{monitor.pk}" data-field="status" data-status="pending">'
+            '<i class="dot"></i><span class="status-label">Pending (2 of 3 failed)</span>'
+            in html)
+    filtered = admin_client.get(CHANGELIST, {"status__exact": "pending"})
+    assert list(filtered.context["cl"].result_list) == [monitor]

@@ -99,7 +99,7 @@ async def test_a_target_going_down_sends_the_down_state_and_the_incident(
         opened = await next_event(socket, "incident.opened")
 
     assert first["check"]["outcome"] == "connection_refused"
-    assert first["monitor"]["status"] == "unknown"  # one failure is below the threshold
+    assert first["monitor"]["status"] == "pending"  # one failure is below the threshold
     assert second["monitor"]["status"] == "down"
     assert flipped["monitor"]["status"] == "down"
     assert opened["monitor"]["status"] == "down"
