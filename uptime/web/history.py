@@ -1,86 +1,144 @@
-"""What the web pages draw, aggregated by the database: 24 hourly uptime segments per monitor
-(the dashboard's bars) and one monitor's response times over 24 hours (its chart).
+"""What the web pages draw, computed by the database: each monitor's last checks (the
+dashboard's heartbeat bars) and one monitor's response times over a range (its chart).
 
-A monitor checked every 10 seconds has 8,640 results a day; the queries below return at most
-one row per monitor and hour, or per minute, never the results themselves.
+A monitor checked every 10 seconds has 8,640 results a day and 260,000 in 30 days; the queries
+below read a fixed number of rows per monitor (the heartbeats) or return one row per bucket
+(the chart), never a window's results themselves.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
-from django.db.models.functions import TruncMinute
+from django.db import connection
+from django.db.models import Count, DateTimeField, Func, IntegerField, Q, Sum, Value
 from django.utils import timezone
 
 from monitors.models import CheckResult
 from monitors.outcomes import Outcome
 
-HOURS = 24
-# Below this share of good checks an hour is drawn as down rather than degraded.
-DEGRADED_MINIMUM = 0.9
+HEARTBEATS = 30
 
 
 @dataclass(frozen=True)
-class HourOfChecks:
-    start: datetime
-    checks: int = 0
-    up_checks: int = 0
+class Beat:
+    """One check in a heartbeat bar; an empty place (fewer checks than beads) has no check."""
+
+    check: CheckResult | None = None
 
     @property
     def state(self) -> str:
-        if not self.checks:
+        if self.check is None:
             return "none"
-        if self.up_checks == self.checks:
-            return "up"
-        return "degraded" if self.up_checks >= DEGRADED_MINIMUM * self.checks else "down"
+        return "up" if self.check.outcome == Outcome.OK else "down"
 
     @property
     def summary(self) -> str:
-        start = timezone.localtime(self.start)
-        span = f"{start:%H:%M}–{start + timedelta(hours=1):%H:%M}"
-        if not self.checks:
-            return f"{span}: no checks"
-        return f"{span}: {100 * self.up_checks / self.checks:.1f}% up of {self.checks} checks"
+        if self.check is None:
+            return "no check"
+        check = self.check
+        at = timezone.localtime(check.checked_at)
+        text = f"{at:%b} {at.day}, {at:%H:%M:%S}: {check.get_outcome_display()}"
+        return text + (f", {check.response_ms} ms" if check.response_ms is not None else "")
 
 
-def hour_starts(now: datetime, hours: int = HOURS) -> list[datetime]:
-    """The starts of the last `hours` local hours, oldest first, the current one last."""
-    current = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
-    # Stepping back in UTC, then converting, stays right across a daylight-saving change.
-    current_utc = current.astimezone(UTC)
-    return [timezone.localtime(current_utc - timedelta(hours=back))
-            for back in reversed(range(hours))]
-
-
-def hourly_uptime(monitor_ids, *, now: datetime | None = None) -> dict[int, list[HourOfChecks]]:
-    starts = hour_starts(now or timezone.now())
-    # The hour's index by comparisons the database does natively. Grouping by TruncHour
-    # instead costs a Python call per check on SQLite: 0.8 s for a page of 100 monitors
-    # checked every minute (144,000 results), against 0.15 s this way.
-    hour = Case(
-        *(When(checked_at__lt=end, then=Value(index)) for index, end in enumerate(starts[1:])),
-        default=Value(len(starts) - 1),
-        output_field=IntegerField(),
+# The last `limit` checks of each monitor, each read from the (monitor, -checked_at) index.
+# A window function (row_number() over (partition by monitor ...)) would rank every check the
+# page's monitors ever had: 100 monitors checked every minute for 30 days are 4.3 million rows
+# read to keep 3,000. PostgreSQL reads exactly the rows it keeps with a lateral join; SQLite,
+# which has no LATERAL, does the same with one LIMITed subquery per monitor.
+_COLUMNS = "id, monitor_id, checked_at, outcome, status_code, response_ms"
+_LAST_CHECKS_POSTGRESQL = f"""
+    SELECT c.* FROM unnest(%s::bigint[]) AS page(monitor_id)
+    CROSS JOIN LATERAL (
+        SELECT {_COLUMNS} FROM {{table}} AS r WHERE r.monitor_id = page.monitor_id
+        ORDER BY r.checked_at DESC LIMIT %s
+    ) AS c
+"""
+_LAST_CHECKS_SQLITE = f"""
+    SELECT * FROM (
+        SELECT {_COLUMNS} FROM {{table}} WHERE monitor_id = %s ORDER BY checked_at DESC LIMIT %s
     )
-    rows = (
-        CheckResult.objects.filter(monitor_id__in=monitor_ids, checked_at__gte=starts[0])
-        .annotate(hour=hour)
-        .values("monitor_id", "hour")
-        .annotate(checks=Count("id"), up_checks=Count("id", filter=Q(outcome=Outcome.OK)))
-        .order_by()
-    )
-    counts = {(row["monitor_id"], row["hour"]): row for row in rows}
+"""
+
+
+def last_checks(monitor_ids: list[int], *, limit: int = HEARTBEATS) -> dict[int, list[Beat]]:
+    """Each monitor's last `limit` checks as beads, oldest first and newest last, padded on
+    the left with empty beads. One query."""
+    beats: dict[int, list[CheckResult]] = {monitor_id: [] for monitor_id in monitor_ids}
+    if monitor_ids:
+        table = connection.ops.quote_name(CheckResult._meta.db_table)
+        if connection.vendor == "postgresql":
+            sql, params = _LAST_CHECKS_POSTGRESQL.format(table=table), [list(monitor_ids), limit]
+        else:
+            sql = " UNION ALL ".join([_LAST_CHECKS_SQLITE.format(table=table)] * len(monitor_ids))
+            params = [value for monitor_id in monitor_ids for value in (monitor_id, limit)]
+        for check in CheckResult.objects.raw(sql, params):
+            beats[check.monitor_id].append(check)
     return {
-        monitor_id: [
-            HourOfChecks(
-                start,
-                checks=counts.get((monitor_id, index), {}).get("checks", 0),
-                up_checks=counts.get((monitor_id, index), {}).get("up_checks", 0),
-            )
-            for index, start in enumerate(starts)
-        ]
-        for monitor_id in monitor_ids
+        monitor_id: [Beat()] * (limit - len(checks))
+        + [Beat(check) for check in sorted(checks, key=lambda check: (check.checked_at, check.pk))]
+        for monitor_id, checks in beats.items()
     }
+
+
+@dataclass(frozen=True)
+class ChartRange:
+    key: str  # what ?range= says
+    short: str  # the tab: "24 h"
+    length: timedelta
+    buckets: int
+    label: str  # "last 24 hours"
+    bucket_label: str  # "per 15 minutes"
+    axis: tuple[str, str, str]  # the x axis: start, middle, end
+
+    @property
+    def bucket_seconds(self) -> float:
+        return self.length.total_seconds() / self.buckets
+
+
+CHART_RANGES = {
+    chart_range.key: chart_range
+    for chart_range in (
+        ChartRange("24h", "24 h", timedelta(hours=24), 96, "last 24 hours", "per 15 minutes",
+                   ("24 h ago", "12 h ago", "now")),
+        ChartRange("7d", "7 d", timedelta(days=7), 168, "last 7 days", "per hour",
+                   ("7 d ago", "3.5 d ago", "now")),
+        ChartRange("30d", "30 d", timedelta(days=30), 180, "last 30 days", "per 4 hours",
+                   ("30 d ago", "15 d ago", "now")),
+    )
+}
+DEFAULT_CHART_RANGE = "24h"
+
+
+def chart_range(key: str | None) -> ChartRange:
+    """The range a ?range= value names; anything else (missing, misspelt) is the default."""
+    return CHART_RANGES.get(key or "", CHART_RANGES[DEFAULT_CHART_RANGE])
+
+
+class BucketIndex(Func):
+    """Which bucket of `seconds` after `since` a timestamp falls in, in the database's own
+    date arithmetic. Grouping by TruncMinute or TruncHour instead returns a row per minute
+    (43,200 for 30 days) and on SQLite costs a Python call per check."""
+
+    output_field = IntegerField()
+
+    def __init__(self, timestamp, *, since: datetime, seconds: float) -> None:
+        super().__init__(timestamp, Value(since, output_field=DateTimeField()), Value(seconds))
+
+    def as_sql(self, compiler, connection, **extra):
+        parts, params = [], []
+        for expression in self.source_expressions:
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        timestamp, since, seconds = parts
+        if connection.vendor == "postgresql":
+            sql = f"FLOOR(EXTRACT(EPOCH FROM ({timestamp} - {since})) / {seconds})::integer"
+        else:
+            # julianday() parses the text SQLite stores datetimes as, natively.
+            sql = f"CAST((julianday({timestamp}) - julianday({since})) * 86400.0 / {seconds}" \
+                  " AS INTEGER)"
+        return sql, params
 
 
 @dataclass(frozen=True)
@@ -90,6 +148,7 @@ class ResponseChart:
     WIDTH = 1000
     HEIGHT = 200
 
+    range: ChartRange
     since: datetime
     until: datetime
     scale_ms: int
@@ -110,14 +169,16 @@ class ResponseChart:
         return self.scale_ms // 2
 
 
-def response_chart(monitor, *, now: datetime | None = None, buckets: int = 96) -> ResponseChart:
+def response_chart(monitor, *, range_key: str | None = None,
+                   now: datetime | None = None) -> ResponseChart:
+    shown = chart_range(range_key)
     until = now or timezone.now()
-    since = until - timedelta(hours=HOURS)
-    bucket_seconds = HOURS * 3600 / buckets
+    since = until - shown.length
+    buckets = shown.buckets
     rows = (
         CheckResult.objects.filter(monitor=monitor, checked_at__gt=since, checked_at__lte=until)
-        .annotate(minute=TruncMinute("checked_at"))
-        .values("minute")
+        .annotate(bucket=BucketIndex("checked_at", since=since, seconds=shown.bucket_seconds))
+        .values("bucket")
         .annotate(
             timed=Count("response_ms"),
             total_ms=Sum("response_ms"),
@@ -127,8 +188,8 @@ def response_chart(monitor, *, now: datetime | None = None, buckets: int = 96) -
     )
     timed, total_ms, failed = [0] * buckets, [0] * buckets, [0] * buckets
     for row in rows:
-        offset = (row["minute"] - since).total_seconds()
-        index = min(buckets - 1, max(0, int(offset // bucket_seconds)))
+        # A check at `until` exactly is bucket `buckets`: it belongs in the last one.
+        index = min(buckets - 1, max(0, row["bucket"]))
         timed[index] += row["timed"]
         total_ms[index] += row["total_ms"] or 0
         failed[index] += row["failed"]
@@ -138,6 +199,7 @@ def response_chart(monitor, *, now: datetime | None = None, buckets: int = 96) -
     scale_ms = nice_ceiling(max((a for a in averages if a is not None), default=0))
     step = ResponseChart.WIDTH / buckets
     return ResponseChart(
+        range=shown,
         since=since,
         until=until,
         scale_ms=scale_ms,

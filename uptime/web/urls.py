@@ -8,6 +8,17 @@ from . import channel_views, maintenance_views, views
 app_name = "web"
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    # Fragments: parts of the pages above, rendered alone for live.js to refetch.
+    path("fragments/monitors/", views.MonitorListFragmentView.as_view(),
+         name="monitor-list-fragment"),
+    path("monitors/<int:pk>/fragments/stats/", views.MonitorStatsFragmentView.as_view(),
+         name="monitor-stats-fragment"),
+    path("monitors/<int:pk>/fragments/incidents/", views.MonitorIncidentsFragmentView.as_view(),
+         name="monitor-incidents-fragment"),
+    path("monitors/<int:pk>/fragments/chart/", views.MonitorChartFragmentView.as_view(),
+         name="monitor-chart-fragment"),
+    path("incidents/fragment/", views.IncidentListFragmentView.as_view(),
+         name="incident-list-fragment"),
     path("monitors/new/", views.MonitorCreateView.as_view(), name="monitor-new"),
     path("monitors/<int:pk>/", views.MonitorDetailView.as_view(), name="monitor"),
     path("monitors/<int:pk>/edit/", views.MonitorUpdateView.as_view(), name="monitor-edit"),

@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
 from django.views import View
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 from kombu.exceptions import OperationalError as BrokerError
@@ -24,7 +26,8 @@ from uptime.api.scoping import visible_to
 from uptime.api.throttles import ScopedThrottle
 
 from .forms import MonitorForm
-from .history import HOURS, hourly_uptime, response_chart
+from .history import CHART_RANGES, HEARTBEATS, last_checks, response_chart
+from .search import DashboardSearchForm
 
 RECENT_CHECKS = 20
 
@@ -83,51 +86,99 @@ class ForgivingPagesMixin:
         return paginator, page, page.object_list, page.has_other_pages()
 
 
+# The dashboard's state chips, in this order; "all" comes last.
+STATUS_CHIPS = ["up", "pending", "down", "unknown", "paused"]
+
+
 class DashboardView(LoginRequiredMixin, ForgivingPagesMixin, ListView):
     """One page of monitors (in name order), and counts over all of them.
 
     At 10,000 monitors the unpaginated page took 26-30 s and weighed 33 MB; a page of 100
-    costs the same whatever the total. ?status=down (the summary chips link there) narrows
-    the list; the counts always cover every monitor the user may see.
+    costs the same whatever the total. ?q= searches names and URLs and ?status=down (the
+    chips link there) narrows the list; the counts cover every monitor the search matches,
+    whatever the state filter, so each chip says how many a click on it would show.
     """
 
     template_name = "web/dashboard.html"
     context_object_name = "monitors"
-    extra_context = {"nav": "monitors", "empty_hours": range(HOURS)}
+    extra_context = {"nav": "monitors", "empty_beats": range(HEARTBEATS)}
     paginate_by = 100
+
+    def get(self, request, *args, **kwargs):
+        self.search = DashboardSearchForm(request.GET)
+        response = super().get(request, *args, **kwargs)
+        if not self.search.is_valid():
+            response.status_code = 400
+        return response
 
     @property
     def status_filter(self) -> str:
-        status = self.request.GET.get("status", "")
-        return status if status in Monitor.Status.values else ""
+        return self.search.cleaned_data.get("status", "") if self.search.is_valid() else ""
+
+    @property
+    def query(self) -> str:
+        return self.search.cleaned_data.get("q", "") if self.search.is_valid() else ""
+
+    def searched(self) -> QuerySet:
+        monitors = visible_monitors(self.request.user)
+        if not self.search.is_valid():
+            return monitors.none()
+        if self.query:
+            monitors = monitors.filter(Q(name__icontains=self.query) | Q(url__icontains=self.query))
+        return monitors
 
     def get_queryset(self) -> QuerySet:
-        monitors = visible_monitors(self.request.user)
+        monitors = self.searched()
         return monitors.filter(status=self.status_filter) if self.status_filter else monitors
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         monitors = context["monitors"]
-        hours = hourly_uptime([monitor.pk for monitor in monitors])
-        context["rows"] = [(monitor, hours[monitor.pk]) for monitor in monitors]
-        context["counts"] = visible_to(Monitor.objects.all(), self.request.user).aggregate(
+        beats = last_checks([monitor.pk for monitor in monitors])
+        context["rows"] = [(monitor, beats[monitor.pk]) for monitor in monitors]
+        counts = self.searched().order_by().aggregate(
             total=Count("pk"),
-            **{
-                status: Count("pk", filter=Q(status=status))
-                for status in Monitor.Status.values
-            },
+            **{status: Count("pk", filter=Q(status=status)) for status in Monitor.Status.values},
         )
-        context["open_incidents"] = visible_incidents(self.request.user).open().count()
+        search_query = urlencode({"q": self.query}) + "&" if self.query else ""
+        filters = {key: value for key, value in
+                   (("q", self.query), ("status", self.status_filter)) if value}
         page = context["page_obj"]
         context.update(
+            counts=counts,
+            status_chips=[
+                (status, Monitor.Status(status).label, counts[status])
+                for status in STATUS_CHIPS if status in Monitor.Status.values
+            ],
+            open_incidents=visible_incidents(self.request.user).open().count(),
+            search=self.search,
+            query=self.query,
             status_filter=self.status_filter,
-            filter_query=f"status={self.status_filter}&" if self.status_filter else "",
+            search_query=search_query,
+            filter_query=urlencode(filters) + "&" if filters else "",
+            list_fragment_url=reverse("web:monitor-list-fragment")
+            + "?" + urlencode({**filters, "page": page.number}),
             page_range=page.paginator.get_elided_page_range(page.number, on_each_side=2),
             # New monitors are added to the list live only where they surely belong on it:
             # a page that shows every monitor. Elsewhere live.js offers a reload instead.
-            adds_live_rows=not (context["is_paginated"] or self.status_filter),
+            adds_live_rows=not (context["is_paginated"] or self.status_filter or self.query),
         )
         return context
+
+
+@method_decorator(never_cache, name="dispatch")
+class MonitorListFragmentView(DashboardView):
+    """The dashboard's list alone, for live.js to refetch after a reconnect."""
+
+    template_name = "web/_monitor_list.html"
+
+
+def monitor_incidents_context(monitor: Monitor) -> dict:
+    return {
+        "incidents": monitor.incidents.prefetch_related("events")[:10],
+        # The acknowledge buttons of a refetched card go back to the monitor's page.
+        "back_url": reverse("web:monitor", args=[monitor.pk]),
+    }
 
 
 class MonitorDetailView(VisibleMonitorMixin, DetailView):
@@ -140,15 +191,46 @@ class MonitorDetailView(VisibleMonitorMixin, DetailView):
         monitor = self.object
         context.update(
             checks=monitor.checks.all()[:RECENT_CHECKS],
-            incidents=monitor.incidents.prefetch_related("events")[:10],
             open_incident=monitor.incidents.open().first(),
             report=stats.uptime_report(monitor),
-            chart=response_chart(monitor),
+            chart=response_chart(monitor, range_key=self.request.GET.get("range")),
+            chart_ranges=CHART_RANGES,
             outcome_labels=dict(Outcome.choices),
             maintenance_until=monitor.maintenance_until(),
             maintenance_windows=monitor.maintenance_windows.all(),
+            **monitor_incidents_context(monitor),
         )
         return context
+
+
+@method_decorator(never_cache, name="dispatch")
+class MonitorFragmentView(VisibleMonitorMixin, DetailView):
+    """One card of a monitor's page, rendered alone, for live.js to swap in when an event
+    changes what it shows (uptime/static/uptime/live.js, data-live-fragment)."""
+
+    context_object_name = "monitor"
+
+
+class MonitorStatsFragmentView(MonitorFragmentView):
+    template_name = "web/_monitor_stats.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(report=stats.uptime_report(self.object), **kwargs)
+
+
+class MonitorIncidentsFragmentView(MonitorFragmentView):
+    template_name = "web/_monitor_incidents.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(**monitor_incidents_context(self.object), **kwargs)
+
+
+class MonitorChartFragmentView(MonitorFragmentView):
+    template_name = "web/_response_chart.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        chart = response_chart(self.object, range_key=self.request.GET.get("range"))
+        return super().get_context_data(chart=chart, **kwargs)
 
 
 class MonitorFormMixin:
@@ -254,12 +336,34 @@ class IncidentListView(LoginRequiredMixin, ForgivingPagesMixin, ListView):
     extra_context = {"nav": "incidents"}
     paginate_by = 25
 
+    @property
+    def state(self) -> str:
+        return "open" if self.request.GET.get("state") == "open" else "all"
+
     def get_queryset(self) -> QuerySet:
         incidents = visible_incidents(self.request.user).prefetch_related("events")
-        return incidents.open() if self.request.GET.get("state") == "open" else incidents
+        return incidents.open() if self.state == "open" else incidents
 
     def get_context_data(self, **kwargs) -> dict:
-        return super().get_context_data(state=self.request.GET.get("state", "all"), **kwargs)
+        context = super().get_context_data(state=self.state, **kwargs)
+        filters = {"state": "open"} if self.state == "open" else {}
+        page = {"page": context["page_obj"].number}
+        return {
+            **context,
+            "state_query": urlencode(filters) + "&" if filters else "",
+            # The page this list is on, for the acknowledge buttons and the refetch.
+            "back_url": reverse("web:incidents") + "?" + urlencode({**filters, **page}),
+            "fragment_url": reverse("web:incident-list-fragment")
+            + "?" + urlencode({**filters, **page}),
+        }
+
+
+@method_decorator(never_cache, name="dispatch")
+class IncidentListFragmentView(IncidentListView):
+    """The incident list alone, for live.js to refetch when an incident opens, is
+    acknowledged or resolves."""
+
+    template_name = "web/_incident_list.html"
 
 
 class AcknowledgeIncidentView(LoginRequiredMixin, View):

@@ -50,20 +50,21 @@ def test_each_row_shows_status_last_check_and_response_with_live_hooks(client, a
     assert "/static/uptime/live.js" in html
 
 
-def test_the_uptime_bar_has_24_hours_coloured_by_their_checks(client, alice):
+def test_each_row_has_a_heartbeat_bar_of_its_last_checks_newest_right(client, alice):
     monitor = MonitorFactory(owner=alice)
     now = timezone.now()
-    CheckResultFactory(monitor=monitor, checked_at=now)
-    CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=3),
-                       outcome=Outcome.TIMEOUT)
+    CheckResultFactory(monitor=monitor, checked_at=now - timedelta(minutes=1))
+    failed = CheckResultFactory(monitor=monitor, checked_at=now, outcome=Outcome.TIMEOUT)
     client.force_login(alice)
 
-    hours = client.get("/").context["rows"][0][1]
+    response = client.get("/")
 
-    assert len(hours) == 24
-    assert hours[-1].state == "up"
-    assert hours[-4].state == "down"
-    assert [hour.state for hour in hours].count("none") == 22
+    beats = response.context["rows"][0][1]
+    assert len(beats) == 30
+    assert [beat.state for beat in beats[-3:]] == ["none", "up", "down"]
+    html = response.content.decode()
+    assert f'data-monitor-id="{monitor.pk}" data-field="beats"' in html
+    assert f'<i class="beat" data-state="down" data-check-id="{failed.pk}"' in html
 
 
 def test_it_counts_monitors_by_status_and_open_incidents(client, alice):

@@ -1,99 +1,148 @@
-"""The figures the pages draw: hourly uptime segments and the response-time chart."""
+"""The figures the pages draw: each monitor's last checks (heartbeats) and the response-time
+chart over 24 hours, 7 days or 30 days."""
 
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from monitors.outcomes import Outcome
 from tests.factories import CheckResultFactory, MonitorFactory
-from uptime.web.history import hourly_uptime, nice_ceiling, response_chart
+from uptime.web.history import (
+    CHART_RANGES,
+    HEARTBEATS,
+    chart_range,
+    last_checks,
+    nice_ceiling,
+    response_chart,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def test_an_hour_with_some_failures_is_degraded_and_with_many_down():
-    monitor = MonitorFactory()
-    now = timezone.now().replace(minute=30)
-    for minute in range(20):
-        outcome = Outcome.TIMEOUT if minute == 0 else Outcome.OK
-        CheckResultFactory(monitor=monitor, outcome=outcome,
-                           checked_at=now - timedelta(minutes=minute))
-    for minute in range(4):
-        outcome = Outcome.TIMEOUT if minute < 2 else Outcome.OK
-        CheckResultFactory(monitor=monitor, outcome=outcome,
-                           checked_at=now - timedelta(hours=2, minutes=minute))
+class TestHeartbeats:
+    def test_the_last_checks_are_oldest_first_newest_last_padded_on_the_left(self):
+        monitor = MonitorFactory()
+        now = timezone.now()
+        CheckResultFactory(monitor=monitor, checked_at=now - timedelta(minutes=2))
+        CheckResultFactory(monitor=monitor, checked_at=now, outcome=Outcome.TIMEOUT,
+                           response_ms=None)
+        CheckResultFactory(monitor=monitor, checked_at=now - timedelta(minutes=1),
+                           response_ms=87)
 
-    hours = hourly_uptime([monitor.pk], now=now)[monitor.pk]
+        beats = last_checks([monitor.pk])[monitor.pk]
 
-    assert hours[-1].state == "degraded" and hours[-1].checks == 20
-    assert hours[-3].state == "down" and hours[-3].up_checks == 2
-    assert hours[-2].state == "none" and hours[-2].summary.endswith("no checks")
-    assert "95.0% up of 20 checks" in hours[-1].summary
+        assert len(beats) == HEARTBEATS
+        assert [beat.state for beat in beats[-4:]] == ["none", "up", "up", "down"]
+        assert beats[-1].summary.endswith("Timed out")
+        assert beats[-2].summary.endswith("OK, 87 ms")
+        assert beats[0].summary == "no check"
 
+    def test_only_the_last_n_checks_of_each_monitor_in_one_query(self):
+        busy, quiet, unchecked = MonitorFactory(), MonitorFactory(), MonitorFactory()
+        now = timezone.now()
+        for minute in range(HEARTBEATS + 10):
+            outcome = Outcome.TIMEOUT if minute == HEARTBEATS else Outcome.OK
+            CheckResultFactory(monitor=busy, checked_at=now - timedelta(minutes=minute),
+                               outcome=outcome)
+        CheckResultFactory(monitor=quiet, checked_at=now - timedelta(days=40),
+                           outcome=Outcome.TIMEOUT)
 
-def test_checks_older_than_24_hours_are_left_out():
-    monitor = MonitorFactory()
-    now = timezone.now()
-    CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=25))
+        with CaptureQueriesContext(connection) as queries:
+            beats = last_checks([busy.pk, quiet.pk, unchecked.pk], limit=HEARTBEATS)
 
-    assert {hour.state for hour in hourly_uptime([monitor.pk], now=now)[monitor.pk]} == {"none"}
+        assert len(queries) == 1
+        # The failure is the 31st newest check: just out of the bar.
+        assert {beat.state for beat in beats[busy.pk]} == {"up"}
+        assert [beat.state for beat in beats[quiet.pk]][-2:] == ["none", "down"]
+        assert {beat.state for beat in beats[unchecked.pk]} == {"none"}
 
-
-def test_the_chart_averages_per_bucket_and_leaves_gaps_where_nothing_was_checked():
-    monitor = MonitorFactory()
-    now = timezone.now()
-    CheckResultFactory(monitor=monitor, checked_at=now - timedelta(minutes=1), response_ms=100)
-    CheckResultFactory(monitor=monitor, checked_at=now - timedelta(minutes=2), response_ms=300)
-    CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=6), response_ms=50)
-    CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=6, minutes=15),
-                       response_ms=None, outcome=Outcome.CONNECTION_REFUSED)
-
-    chart = response_chart(monitor, now=now)
-
-    assert chart.scale_ms == 200  # the highest bucket average, 200 ms, rounded up nicely
-    assert len(chart.lines) == 2  # six quiet hours between them
-    assert chart.lines[-1].split()[-1].endswith(",0.0")  # the 200 ms average at the top
-    assert len(chart.failures) == 1
+    def test_no_monitors_no_query(self):
+        with CaptureQueriesContext(connection) as queries:
+            assert last_checks([]) == {}
+        assert len(queries) == 0
 
 
-def test_an_unchecked_monitor_has_an_empty_chart():
-    assert response_chart(MonitorFactory()).is_empty
+class TestChart:
+    def test_it_averages_per_bucket_and_leaves_gaps_where_nothing_was_checked(self):
+        monitor = MonitorFactory()
+        now = timezone.now()
+        CheckResultFactory(monitor=monitor, checked_at=now - timedelta(minutes=1),
+                           response_ms=100)
+        CheckResultFactory(monitor=monitor, checked_at=now - timedelta(minutes=2),
+                           response_ms=300)
+        CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=6), response_ms=50)
+        CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=6, minutes=15),
+                           response_ms=None, outcome=Outcome.CONNECTION_REFUSED)
+
+        chart = response_chart(monitor, now=now)
+
+        assert chart.range.key == "24h"
+        assert chart.scale_ms == 200  # the highest bucket average, 200 ms, rounded up nicely
+        assert len(chart.lines) == 2  # six quiet hours between them
+        assert chart.lines[-1].split()[-1].endswith(",0.0")  # the 200 ms average at the top
+        assert len(chart.failures) == 1
+
+    def test_an_unchecked_monitor_has_an_empty_chart(self):
+        assert response_chart(MonitorFactory()).is_empty
+
+    def test_a_check_is_drawn_in_the_bucket_of_its_time(self):
+        monitor = MonitorFactory()
+        now = timezone.now()
+        # 24 h in 96 buckets of 15 min: 7 h 50 min ago is the bucket 64 of 96 (0-based 64).
+        CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=7, minutes=50),
+                           outcome=Outcome.TIMEOUT, response_ms=None)
+        # The oldest instant and `now` itself land in the first and the last bucket.
+        CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=24) +
+                           timedelta(microseconds=1), outcome=Outcome.TIMEOUT, response_ms=None)
+        CheckResultFactory(monitor=monitor, checked_at=now, outcome=Outcome.TIMEOUT,
+                           response_ms=None)
+
+        chart = response_chart(monitor, now=now)
+
+        step = chart.WIDTH / 96
+        assert [x for x, _ in chart.failures] == [0.0, round(64 * step, 1), round(95 * step, 1)]
+
+    @pytest.mark.parametrize("key, days_back, shown", [
+        ("24h", 2, False), ("7d", 2, True), ("7d", 8, False), ("30d", 8, True),
+        ("30d", 31, False),
+    ])
+    def test_each_range_shows_the_checks_within_it(self, key, days_back, shown):
+        monitor = MonitorFactory()
+        now = timezone.now()
+        CheckResultFactory(monitor=monitor, checked_at=now - timedelta(days=days_back),
+                           response_ms=120)
+
+        chart = response_chart(monitor, range_key=key, now=now)
+
+        assert chart.range.key == key
+        assert chart.is_empty is not shown
+
+    def test_the_buckets_widen_with_the_range(self):
+        assert [CHART_RANGES[key].bucket_seconds for key in ("24h", "7d", "30d")] == [
+            15 * 60, 3600, 4 * 3600]
+
+    def test_thirty_days_of_checks_are_at_most_one_row_per_bucket(self):
+        monitor = MonitorFactory()
+        now = timezone.now()
+        for hour in range(0, 30 * 24, 3):
+            CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=hour),
+                               response_ms=100 + hour % 7)
+
+        chart = response_chart(monitor, range_key="30d", now=now)
+
+        points = sum(len(line.split()) for line in chart.lines)
+        assert points <= CHART_RANGES["30d"].buckets
+        assert len(chart.lines) == 1  # a check every 3 hours leaves no 4-hour bucket empty
+
+    @pytest.mark.parametrize("value", [None, "", "1y", "24H", "7d; drop table", "\x00"])
+    def test_an_unknown_range_is_the_default(self, value):
+        assert chart_range(value).key == "24h"
 
 
 @pytest.mark.parametrize("value, ceiling", [(0, 10), (7, 10), (10, 10), (11, 20), (180, 200),
                                             (201, 500), (999, 1000), (1001, 2000)])
 def test_the_chart_scale_is_a_round_number(value, ceiling):
     assert nice_ceiling(value) == ceiling
-
-
-
-def test_a_check_on_the_hour_counts_in_that_hour_and_one_just_before_in_the_last():
-    monitor = MonitorFactory()
-    now = timezone.now().replace(minute=30)
-    this_hour = now.replace(minute=0, second=0, microsecond=0)
-    CheckResultFactory(monitor=monitor, checked_at=this_hour)
-    CheckResultFactory(monitor=monitor, checked_at=this_hour - timedelta(microseconds=1),
-                       outcome=Outcome.TIMEOUT)
-    CheckResultFactory(monitor=monitor, checked_at=this_hour - timedelta(hours=23))
-
-    hours = hourly_uptime([monitor.pk], now=now)[monitor.pk]
-
-    assert (hours[-1].checks, hours[-1].state) == (1, "up")
-    assert (hours[-2].checks, hours[-2].state) == (1, "down")
-    assert hours[0].checks == 1
-    assert sum(hour.checks for hour in hours) == 3
-
-
-def test_each_monitor_gets_its_own_hours():
-    first, second = MonitorFactory(), MonitorFactory()
-    now = timezone.now()
-    CheckResultFactory(monitor=first, checked_at=now)
-    CheckResultFactory(monitor=second, checked_at=now - timedelta(hours=5),
-                       outcome=Outcome.TIMEOUT)
-
-    hours = hourly_uptime([first.pk, second.pk], now=now)
-
-    assert [hour.state for hour in hours[first.pk]].count("none") == 23
-    assert hours[first.pk][-1].state == "up"
-    assert hours[second.pk][-6].state == "down" and hours[second.pk][-1].state == "none"

@@ -1,28 +1,44 @@
-/* Live status over /ws/status/ for the dashboard, the monitor page and the admin changelist.
+/* Live status over /ws/status/ for the dashboard, the monitor page, the incident list and the
+ * admin changelist.
  *
- * The server renders the page; this keeps it current. Any element with data-monitor-id and
- * data-field (status, name, url, last_checked_at, last_response_ms, consecutive_failures,
- * hours) is updated from the snapshot the socket sends on connect and from every event after
- * it. Reconnects with exponential backoff and jitter; each reconnect gets a fresh snapshot,
- * so nothing is missed while the socket was down.
+ * The server renders the page; this keeps it current, in two ways:
+ *
+ * - Fields: any element with data-monitor-id and data-field (status, name, url,
+ *   last_checked_at, last_response_ms, consecutive_failures, beats) is updated from the
+ *   snapshot the socket sends on connect and from every event after it.
+ * - Fragments: what only the server can compute (uptime figures, incident timelines, the
+ *   chart, a page of incidents) sits in an element with data-live-fragment="<url>", which is
+ *   refetched and swapped in when an event of a type in its data-live-events arrives
+ *   ("incident." matches every incident.* type), for its data-live-monitor only if it names
+ *   one; at most once per data-live-every seconds (default 1), and once more after a fetch
+ *   if events came in while it ran. Every fragment is also refetched after each snapshot,
+ *   i.e. after every (re)connect, for what happened while the socket was down.
+ *
+ * Reconnects with exponential backoff and jitter; each reconnect gets a fresh snapshot.
  *
  * The dashboard is paginated (100 monitors a page). Rows are added live only on a list marked
  * data-live-adds-rows, i.e. one that shows every monitor; elsewhere a new monitor shows the
  * "new monitors, reload" hint instead, since it may belong on another page. The status counts
- * cover every monitor the socket reports (all pages), kept in statusById.
+ * cover every monitor the socket reports (all pages) that the list's search (data-live-query)
+ * matches, kept in latestById, and the open incidents chip every open incident.
  */
 (function () {
   "use strict";
 
-  var LABELS = { up: "Up", down: "Down", paused: "Paused", unknown: "Unknown" };
+  var LABELS = { up: "Up", down: "Down", pending: "Pending", paused: "Paused", unknown: "Unknown" };
   var MAX_BACKOFF_MS = 30000;
   var RECENT_CHECKS = 20;
+  // Checks are replayed onto heartbeat bars that a refetch swapped in: one rendered before the
+  // check committed lacks it. Beads are matched by check id, so a replay never doubles one.
+  var REPLAY_MS = 15000;
   var root = document.documentElement;
   var socket = null;
   var attempts = 0;
   var retryTimer = null;
   var lastCheckSeen = {};
-  var statusById = {};
+  var latestById = {};
+  var openIncidents = {};
+  var recentChecks = [];
 
   function all(selector, scope) {
     return Array.prototype.slice.call((scope || document).querySelectorAll(selector));
@@ -53,10 +69,33 @@
     if (seconds < 86400) return Math.floor(seconds / 3600) + " h ago";
     return new Date(iso).toLocaleString();
   }
+  // incidents.models.format_duration: "2d 3h", "5m 12s", "0s".
+  function duration(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var parts = [];
+    var days = Math.floor(seconds / 86400), hours = Math.floor(seconds % 86400 / 3600);
+    var minutes = Math.floor(seconds % 3600 / 60), rest = seconds % 60;
+    if (days) parts.push(days + "d");
+    if (hours) parts.push(hours + "h");
+    if (minutes) parts.push(minutes + "m");
+    if (rest || !parts.length) parts.push(rest + "s");
+    return parts.join(" ");
+  }
   function refreshTimes() {
     all("time[data-relative]").forEach(function (el) {
       el.textContent = ago(el.getAttribute("datetime"));
     });
+    all("[data-duration-since]").forEach(function (el) {
+      var since = Date.parse(el.getAttribute("data-duration-since"));
+      if (!isNaN(since)) el.textContent = duration((Date.now() - since) / 1000);
+    });
+  }
+  function statusLabel(m) {
+    if (m.status === "pending" && m.consecutive_failures != null) {
+      return "Pending (" + m.consecutive_failures +
+        (m.failure_threshold ? " of " + m.failure_threshold : "") + " failed)";
+    }
+    return LABELS[m.status] || m.status;
   }
 
   var render = {
@@ -68,7 +107,7 @@
       }
       el.setAttribute("data-status", m.status);
       var label = el.querySelector(".status-label");
-      if (label) label.textContent = LABELS[m.status] || m.status;
+      if (label) label.textContent = statusLabel(m);
     },
     name: function (el, m) { el.textContent = m.name; },
     url: function (el, m) { el.textContent = m.url; },
@@ -85,6 +124,9 @@
   function apply(m) {
     Object.keys(render).forEach(function (field) {
       hooks(m.id, field).forEach(function (el) { render[field](el, m); });
+    });
+    all('[data-monitor-id="' + m.id + '"][data-field="status"]').forEach(function (el) {
+      el.setAttribute("title", statusLabel(m));
     });
     all('[data-monitor-id="' + m.id + '"][data-when-paused]').forEach(function (el) {
       el.hidden = String(m.is_paused) !== el.getAttribute("data-when-paused");
@@ -133,31 +175,52 @@
     if (hint) hint.hidden = false;
   }
 
+  function matchesSearch(m) {
+    var container = list();
+    var query = container && container.getAttribute("data-live-query");
+    if (!query) return true;
+    query = query.toLowerCase();
+    return [m.name, m.url].some(function (text) {
+      return String(text || "").toLowerCase().indexOf(query) !== -1;
+    });
+  }
+
   function updateSummary() {
     var container = list();
     if (!container) return;
     var totals = { total: 0 };
-    Object.keys(statusById).forEach(function (id) {
-      totals[statusById[id]] = (totals[statusById[id]] || 0) + 1;
+    Object.keys(latestById).forEach(function (id) {
+      var m = latestById[id];
+      if (!matchesSearch(m)) return;
+      totals[m.status] = (totals[m.status] || 0) + 1;
       totals.total += 1;
     });
+    totals.open_incidents = Object.keys(openIncidents).length;
     all("[data-count]").forEach(function (el) {
       el.textContent = totals[el.getAttribute("data-count")] || 0;
+    });
+    all("[data-live-open-incidents]").forEach(function (chip) {
+      chip.hidden = !totals.open_incidents;
+      var plural = chip.querySelector("[data-plural]");
+      if (plural) plural.textContent = totals.open_incidents === 1 ? "" : "s";
     });
     var empty = container.querySelector("[data-live-empty]");
     if (empty) empty.hidden = totals.total > 0 || Boolean(container.querySelector("[data-monitor-row]"));
   }
 
-  // Same rule as uptime/web/history.py: all good is up, at least 90% good is degraded.
-  function markHour(id, check) {
-    hooks(id, "hours").forEach(function (bar) {
-      var hour = bar.lastElementChild;
-      if (!hour) return;
-      var checks = Number(hour.getAttribute("data-checks") || 0) + 1;
-      var up = Number(hour.getAttribute("data-up") || 0) + (check.outcome === "ok" ? 1 : 0);
-      hour.setAttribute("data-checks", checks);
-      hour.setAttribute("data-up", up);
-      hour.setAttribute("data-state", up === checks ? "up" : up >= 0.9 * checks ? "degraded" : "down");
+  // One bead per check, newest on the right; the bar keeps its length.
+  function addBeat(id, check) {
+    hooks(id, "beats").forEach(function (bar) {
+      if (bar.querySelector('[data-check-id="' + check.id + '"]')) return;
+      var beat = document.createElement("i");
+      beat.className = "beat";
+      beat.setAttribute("data-state", check.outcome === "ok" ? "up" : "down");
+      beat.setAttribute("data-check-id", check.id);
+      beat.title = new Date(check.checked_at).toLocaleString() + ": " +
+        (check.outcome === "ok" ? "OK" : check.error || check.outcome) +
+        (check.response_ms == null ? "" : ", " + check.response_ms + " ms");
+      bar.appendChild(beat);
+      if (bar.children.length > 1) bar.removeChild(bar.firstElementChild);
     });
   }
 
@@ -203,9 +266,11 @@
       if (!incident) return;
       all("[data-incident-field]", box).forEach(function (el) {
         var field = el.getAttribute("data-incident-field");
-        if (field === "opened_at") {
-          el.setAttribute("datetime", incident.opened_at);
-          el.textContent = ago(incident.opened_at);
+        if (field === "started_at") {
+          // Down since the first failed check; opened_at (the threshold) on older servers.
+          var since = incident.started_at || incident.opened_at;
+          el.setAttribute("datetime", since);
+          el.textContent = ago(since);
         } else if (field === "cause") {
           el.textContent = incident.cause;
         } else if (field === "acknowledge") {
@@ -216,12 +281,73 @@
     });
   }
 
+  function wants(el, event) {
+    var monitor = el.getAttribute("data-live-monitor");
+    if (monitor && event.monitor && String(event.monitor.id) !== monitor) return false;
+    return (el.getAttribute("data-live-events") || "").split(/\s+/).some(function (type) {
+      return type && (type === event.type ||
+        (type.charAt(type.length - 1) === "." && event.type.indexOf(type) === 0));
+    });
+  }
+
+  function swap(el, html) {
+    el.innerHTML = html;
+    // The fragment was rendered from the database a moment ago; what arrived over the
+    // socket since may be newer.
+    var shown = {};
+    all("[data-monitor-id]", el).forEach(function (hook) {
+      shown[hook.getAttribute("data-monitor-id")] = true;
+    });
+    Object.keys(shown).forEach(function (id) { if (latestById[id]) apply(latestById[id]); });
+    forgetOldChecks();
+    recentChecks.forEach(function (seen) { if (shown[seen.id]) addBeat(seen.id, seen.check); });
+    refreshTimes();
+    updateSummary();
+  }
+
+  function forgetOldChecks() {
+    var since = Date.now() - REPLAY_MS;
+    while (recentChecks.length && recentChecks[0].at < since) recentChecks.shift();
+  }
+
+  function refetch(el) {
+    var state = el.liveFetch || (el.liveFetch = { last: 0, timer: null, busy: false, again: false });
+    if (state.busy) { state.again = true; return; }
+    if (state.timer) return;
+    var every = 1000 * Number(el.getAttribute("data-live-every") || 1);
+    state.timer = setTimeout(function () {
+      state.timer = null;
+      state.busy = true;
+      state.last = Date.now();
+      fetch(el.getAttribute("data-live-fragment"), {
+        credentials: "same-origin", headers: { "X-Requested-With": "fetch" },
+      }).then(function (response) {
+        // A session that ended is sent to the login page: keep what is shown.
+        if (!response.ok || response.redirected) throw new Error("fragment " + response.status);
+        return response.text();
+      }).then(function (html) {
+        if (document.contains(el)) swap(el, html);
+      }).catch(function () {}).then(function () {
+        state.busy = false;
+        if (state.again) { state.again = false; refetch(el); }
+      });
+    }, Math.max(0, state.last + every - Date.now()));
+  }
+
+  function refetchFor(event) {
+    all("[data-live-fragment]").forEach(function (el) {
+      if (!event || wants(el, event)) refetch(el);
+    });
+  }
+
   function applySnapshot(monitors) {
     var present = {};
-    statusById = {};
+    latestById = {};
+    openIncidents = {};
     monitors.forEach(function (m) {
       present[m.id] = true;
-      statusById[m.id] = m.status;
+      latestById[m.id] = m;
+      if (m.open_incident) openIncidents[m.id] = true;
       lastCheckSeen[m.id] = m.last_checked_at ? Date.parse(m.last_checked_at) : 0;
       addRow(m);
       // A staff snapshot holds every monitor; only those on this page have anything to update.
@@ -236,6 +362,16 @@
       });
     }
     updateSummary();
+    refetchFor(null);
+  }
+
+  function noteIncident(event) {
+    var id = event.monitor.id;
+    if (event.type === "monitor.deleted" || event.type === "incident.resolved") {
+      delete openIncidents[id];
+    } else if (event.type === "incident.opened" || event.type === "incident.acknowledged") {
+      openIncidents[id] = true;
+    }
   }
 
   function handle(event) {
@@ -246,17 +382,23 @@
     }
     var m = event.monitor;
     if (!m) return;
+    noteIncident(event);
+    refetchFor(event);
     if (event.type === "monitor.deleted") {
-      delete statusById[m.id];
+      delete latestById[m.id];
       removeMonitor(m.id);
     } else if (!isStale(m)) {
-      if (m.status) statusById[m.id] = m.status;
+      latestById[m.id] = m;
       addRow(m);
       if (event.type === "monitor.created" && list() && !addsRows()) showNewMonitorsHint();
+      if (event.type === "check" && event.check) {
+        forgetOldChecks();
+        recentChecks.push({ id: String(m.id), check: event.check, at: Date.now() });
+      }
       if (!onPage(m.id)) { updateSummary(); return; }
       apply(m);
       if (event.type === "check" && event.check) {
-        markHour(m.id, event.check);
+        addBeat(m.id, event.check);
         prependCheck(m.id, event.check);
       }
       if (event.incident) {
