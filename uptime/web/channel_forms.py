@@ -23,6 +23,9 @@ class ConfigField:
     label: str
     help_text: str
     placeholder: str = ""
+    # Typed into a password box: a token or signing secret. A secret URL stays visible while
+    # it is typed (and after a failed submit) but, like every secret, is never shown once saved.
+    masked: bool = False
 
 
 CONFIG_FIELDS: dict[str, dict[str, ConfigField]] = {
@@ -34,6 +37,7 @@ CONFIG_FIELDS: dict[str, dict[str, ConfigField]] = {
             "Signing secret",
             "Optional, 16 to 200 characters. Signs every request: X-Uptime-Signature is "
             'sha256=HMAC-SHA256(secret, "<X-Uptime-Timestamp>.<raw body>") in hex.',
+            masked=True,
         ),
     },
     Kind.EMAIL: {
@@ -55,7 +59,7 @@ CONFIG_FIELDS: dict[str, dict[str, ConfigField]] = {
     },
     Kind.TELEGRAM: {
         "bot_token": ConfigField(
-            "Bot token", "The token BotFather gave the bot, e.g. 123456789:AAH…"
+            "Bot token", "The token BotFather gave the bot, e.g. 123456789:AAH…", masked=True
         ),
         "chat_id": ConfigField(
             "Chat",
@@ -93,15 +97,18 @@ class ChannelForm(forms.ModelForm):
             if spec.placeholder:
                 attrs["placeholder"] = spec.placeholder
             help_text = spec.help_text
-            if key in secrets:
-                # Never rendered back, not even masked: the page source would hold it.
-                widget = forms.PasswordInput(attrs=attrs, render_value=False)
-                if key in saved:
-                    hint = shown.get(key) if isinstance(shown.get(key), str) else ""
-                    saved_as = f"Saved ({hint})" if hint else "Saved"
-                    help_text = f"{saved_as}: leave empty to keep it. {help_text}"
+            if spec.masked:
+                # new-password: a browser must not offer to fill in the login password here.
+                widget = forms.PasswordInput(
+                    attrs={**attrs, "autocomplete": "new-password"}, render_value=False
+                )
             else:
                 widget = forms.TextInput(attrs=attrs)
+            if key in secrets and key in saved:
+                # Never given as an initial value, not even masked: the page would hold it.
+                hint = shown.get(key) if isinstance(shown.get(key), str) else ""
+                saved_as = f"Saved ({hint})" if hint else "Saved"
+                help_text = f"{saved_as}: leave empty to keep it. {help_text}"
             self.fields[key] = forms.CharField(
                 label=spec.label,
                 help_text=help_text,

@@ -162,6 +162,19 @@ def test_an_edit_replaces_a_secret_given_or_removes_the_signing_secret(client, a
     assert channel.config == {"url": "https://b.example.com/"}
 
 
+def test_a_failed_add_keeps_what_was_typed_but_a_saved_url_is_never_shown(client, alice):
+    client.force_login(alice)
+
+    response = client.post("/channels/new/webhook/", {
+        "name": "Hook", "url": "https://example.com/hook", "secret": "too short",
+    })
+
+    page = response.content.decode()
+    assert 'value="https://example.com/hook"' in page  # just typed: shown again to correct
+    assert "too short" not in page  # a password box is never filled in
+    assert 'autocomplete="new-password"' in page
+
+
 def test_a_telegram_edit_shows_the_chat_but_not_the_token(client, alice):
     channel = NotificationChannelFactory(
         owner=alice, kind="telegram", config={"bot_token": TOKEN, "chat_id": "@opsroom"},
