@@ -65,45 +65,6 @@ urlpatterns = [
         name="channel-disable",
     ),
     path("channels/<int:pk>/test/", channel_views.SendTestView.as_view(), name="channel-test"),
-    path(
-        "monitors/<int:pk>/maintenance/new/",
-        maintenance_views.MaintenanceWindowCreateView.as_view(),
-        name="maintenance-new",
-    ),
-    path(
-        "monitors/<int:pk>/maintenance/<int:window_pk>/end/",
-        maintenance_views.EndMaintenanceView.as_view(),
-        name="maintenance-end",
-    ),
-    path(
-        "monitors/<int:pk>/maintenance/<int:window_pk>/delete/",
-        maintenance_views.DeleteMaintenanceView.as_view(),
-        name="maintenance-delete",
-    ),
-    path("channels/", channel_views.ChannelListView.as_view(), name="channels"),
-    path("channels/new/", channel_views.ChooseKindView.as_view(), name="channel-new"),
-    path(
-        "channels/new/<slug:kind>/",
-        channel_views.ChannelCreateView.as_view(),
-        name="channel-new-kind",
-    ),
-    path("channels/<int:pk>/edit/", channel_views.ChannelUpdateView.as_view(), name="channel-edit"),
-    path(
-        "channels/<int:pk>/delete/",
-        channel_views.ChannelDeleteView.as_view(),
-        name="channel-delete",
-    ),
-    path(
-        "channels/<int:pk>/enable/",
-        channel_views.EnableChannelView.as_view(),
-        name="channel-enable",
-    ),
-    path(
-        "channels/<int:pk>/disable/",
-        channel_views.DisableChannelView.as_view(),
-        name="channel-disable",
-    ),
-    path("channels/<int:pk>/test/", channel_views.SendTestView.as_view(), name="channel-test"),
     path("incidents/", views.IncidentListView.as_view(), name="incidents"),
     path(
         "incidents/<int:pk>/acknowledge/",
