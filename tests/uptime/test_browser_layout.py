@@ -11,7 +11,7 @@ from incidents.models import IncidentEvent
 from monitors.models import CheckResult, Monitor
 from monitors.outcomes import Outcome
 from tests.factories import IncidentFactory, MonitorFactory
-from tests.uptime.browser import DESKTOP, PHONE, chromium, log_in, screenshot
+from tests.uptime.browser import DESKTOP, PHONE, SCREENSHOTS, chromium, log_in, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -88,3 +88,46 @@ def test_every_page_fits_the_screen(server, monitors, size, scheme):
             if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
                 overflowing.append(name)
     assert overflowing == [], f"pages wider than a {viewport['width']}px screen: {overflowing}"
+
+
+TOP_BAR = """() => {
+  const logout = document.querySelector('.topbar-end button').getBoundingClientRect();
+  const nav = document.querySelector('.topbar .nav');
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    width: window.innerWidth,
+    logout: [logout.left, logout.right, logout.top, logout.bottom],
+    // Each nav link either is in view or can be scrolled to within the nav.
+    links: [...nav.querySelectorAll('a')].map((a) => a.textContent.trim()),
+    navScrolls: nav.scrollWidth <= nav.clientWidth || getComputedStyle(nav).overflowX === 'auto',
+  };
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_top_bar_fits_a_390px_phone_with_every_link(server, monitors, bob, scheme):
+    # bob is staff, so his bar has every link there is (Admin included): the widest one.
+    pages = {
+        "dashboard": "/",
+        "monitor": f"/monitors/{monitors.pk}/",
+        "monitor-form": "/monitors/new/",
+        "monitor-edit": f"/monitors/{monitors.pk}/edit/",
+        "incidents": "/incidents/",
+    }
+    problems = []
+    with chromium(viewport=PHONE, color_scheme=scheme) as page:
+        log_in(page, server.url("/"), "bob")
+        for name, path in pages.items():
+            page.goto(server.url(path))
+            page.wait_for_selector('html[data-live="connected"]')
+            bar = page.evaluate(TOP_BAR)
+            left, right, top, bottom = bar["logout"]
+            if bar["scrollWidth"] > bar["width"]:
+                problems.append(f"{name}: page {bar['scrollWidth']}px wide on a {bar['width']}px screen")
+            if left < 0 or right > bar["width"] or top < 0 or bottom - top < 10:
+                problems.append(f"{name}: Log out at x {left:.0f}-{right:.0f}, not fully visible")
+            if "Admin" not in bar["links"] or not bar["navScrolls"]:
+                problems.append(f"{name}: nav links {bar['links']} cut off without scrolling")
+            SCREENSHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"topbar-{name}-phone-{scheme}.png"))
+    assert problems == []
