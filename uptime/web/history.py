@@ -17,6 +17,7 @@ from monitors.models import CheckResult
 from monitors.outcomes import Outcome
 
 HEARTBEATS = 30
+OUTCOME_LABELS = dict(Outcome.choices)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ class Beat:
             return "no check"
         check = self.check
         at = timezone.localtime(check.checked_at)
-        text = f"{at:%b} {at.day}, {at:%H:%M:%S}: {check.get_outcome_display()}"
+        outcome = OUTCOME_LABELS.get(check.outcome, check.outcome)
+        text = f"{at:%b} {at.day}, {at:%H:%M:%S}: {outcome}"
         return text + (f", {check.response_ms} ms" if check.response_ms is not None else "")
 
 
@@ -61,18 +63,20 @@ _LAST_CHECKS_SQLITE = f"""
 """
 
 
+def last_checks_query(monitor_ids: list[int], limit: int) -> tuple[str, list]:
+    table = connection.ops.quote_name(CheckResult._meta.db_table)
+    if connection.vendor == "postgresql":
+        return _LAST_CHECKS_POSTGRESQL.format(table=table), [list(monitor_ids), limit]
+    sql = " UNION ALL ".join([_LAST_CHECKS_SQLITE.format(table=table)] * len(monitor_ids))
+    return sql, [value for monitor_id in monitor_ids for value in (monitor_id, limit)]
+
+
 def last_checks(monitor_ids: list[int], *, limit: int = HEARTBEATS) -> dict[int, list[Beat]]:
     """Each monitor's last `limit` checks as beads, oldest first and newest last, padded on
-    the left with empty beads. One query."""
+    the left with empty beads. One query (for a page: SQLite allows 500 subqueries in one)."""
     beats: dict[int, list[CheckResult]] = {monitor_id: [] for monitor_id in monitor_ids}
     if monitor_ids:
-        table = connection.ops.quote_name(CheckResult._meta.db_table)
-        if connection.vendor == "postgresql":
-            sql, params = _LAST_CHECKS_POSTGRESQL.format(table=table), [list(monitor_ids), limit]
-        else:
-            sql = " UNION ALL ".join([_LAST_CHECKS_SQLITE.format(table=table)] * len(monitor_ids))
-            params = [value for monitor_id in monitor_ids for value in (monitor_id, limit)]
-        for check in CheckResult.objects.raw(sql, params):
+        for check in CheckResult.objects.raw(*last_checks_query(monitor_ids, limit)):
             beats[check.monitor_id].append(check)
     return {
         monitor_id: [Beat()] * (limit - len(checks))
