@@ -39,7 +39,7 @@ class TestMonitorFragments:
         assert marked == {
             f"/monitors/{monitor.pk}/fragments/stats/": "check",
             f"/monitors/{monitor.pk}/fragments/chart/": "check",
-            f"/monitors/{monitor.pk}/fragments/incidents/": "check incident. monitor.updated",
+            f"/monitors/{monitor.pk}/fragments/incidents/": "incident. monitor.updated",
         }
 
     def test_the_stats_fragment_counts_the_checks_made_since_the_page_loaded(
