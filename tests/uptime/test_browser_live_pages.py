@@ -146,6 +146,8 @@ def test_after_a_reconnect_the_fragments_show_what_changed_while_the_socket_was_
         [session] = [cookie["value"] for cookie in page.context.cookies()
                      if cookie["name"] == settings.SESSION_COOKIE_NAME]
 
+        # The refetches that followed the first snapshot are done.
+        page.wait_for_load_state("networkidle")
         # An incident that no event announces (made in the shell, or while the socket was
         # down): only the refetch after the next snapshot can show it.
         outside_the_browser_loop(IncidentFactory, monitor=monitor, cause="seen on reconnect")
