@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from incidents.models import Incident
 from monitors.checking import run_check
 from tests.factories import IncidentFactory, MonitorFactory
-from uptime import live
 from tests.uptime.browser import chromium, log_in, outside_the_browser_loop, screenshot
+from uptime import live
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
