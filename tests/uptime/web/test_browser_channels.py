@@ -60,6 +60,7 @@ def test_a_maintenance_window_is_added_and_ended_on_the_monitor_page(server, ali
         expect(page.locator(".errorlist")).to_contain_text(
             "Ensure this value is greater than or equal to 1."
         )
+        screenshot(page, "maintenance-form-error")
 
         page.get_by_label("One-off").check()
         page.evaluate("""() => {
