@@ -6,7 +6,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import MonitorFactory
-from tests.uptime.browser import chromium, log_in, outside_the_browser_loop, screenshot
+from tests.uptime.browser import (
+    PHONE,
+    chromium,
+    log_in,
+    outside_the_browser_loop,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -29,19 +35,24 @@ def test_add_a_webhook_channel_and_send_it_a_test(server, receiver, alice):
         page.get_by_role("button", name="Add channel").click()
         expect(page.get_by_role("status").first).to_contain_text("Added Ops hook")
 
-        row = page.locator("tr", has_text="Ops hook")
+        row = page.locator(".channel-row", has_text="Ops hook")
         row.get_by_role("button", name="Send a test").click()
 
         expect(page.get_by_role("status").first).to_contain_text(
             "Test sent to Ops hook: delivered (HTTP 200)."
         )
-        expect(page.locator("tr", has_text="Ops hook").locator("[data-last-test]")).to_contain_text(
+        expect(page.locator(".channel-row", has_text="Ops hook").locator("[data-last-test]")).to_contain_text(
             "Delivered"
         )
         assert receiver.events() == ["test"]
         # The URL is the webhook's secret: the page shows only its origin.
         assert receiver.url not in page.content()
         screenshot(page, "channels-test-delivered")
+
+        page.set_viewport_size(PHONE)
+        page.reload()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "channels-list-phone")
 
 
 def test_a_maintenance_window_is_added_and_ended_on_the_monitor_page(server, alice):
