@@ -104,7 +104,7 @@ class MonitorForm(forms.ModelForm):
         # The rule of NotificationChannel.objects.recipients_for(), in words.
         if not channels.filter(is_enabled=True).exists():
             self.fields["channels"].help_text = (
-                "No enabled channel yet: an incident of this monitor would alert nobody."
+                "No channel is enabled: an incident of this monitor would alert nobody."
             )
         else:
             self.fields["channels"].help_text = (

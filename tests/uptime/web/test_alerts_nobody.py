@@ -115,4 +115,4 @@ def test_the_new_monitor_form_warns_when_no_channel_is_enabled(client, alice):
 
     page = client.get("/monitors/new/").content.decode()
 
-    assert "No enabled channel yet: an incident of this monitor would alert nobody." in page
+    assert "No channel is enabled: an incident of this monitor would alert nobody." in page
