@@ -210,13 +210,18 @@ def broker_down():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    saved = celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
+    conf = celery_app.conf
+    # broker_write_url too: a process that pinned its settings (config.celery_app.pin_settings,
+    # as beat does) has it set, and it wins over broker_url for sending.
+    saved = (conf.get("broker_url"), conf.get("broker_write_url"), celery_app._pool,
+             celery_app.amqp._producer_pool)
+    conf.broker_url = conf.broker_write_url = f"redis://127.0.0.1:{port}/0"
     celery_app._pool = celery_app.amqp._producer_pool = None
     yield
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
-    celery_app.conf.broker_url, celery_app._pool, celery_app.amqp._producer_pool = saved
+    (conf.broker_url, conf.broker_write_url, celery_app._pool,
+     celery_app.amqp._producer_pool) = saved
 
 
 @pytest.mark.django_db(transaction=True)

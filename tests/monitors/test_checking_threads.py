@@ -18,7 +18,8 @@ from tests.support.webserver import child_env
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CONCURRENCY = 50
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("without_first_checks")]
 
 
 @pytest.fixture(scope="module")

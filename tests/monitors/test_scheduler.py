@@ -16,7 +16,8 @@ from monitors.models import Monitor
 from monitors.scheduler import MonitorScheduler, ideal_slot
 from tests.factories import MonitorFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True),
+              pytest.mark.usefixtures("without_first_checks")]
 
 START = 1_800_000_000.0  # a fixed unix time, so every run steps through the same slots
 STEP = 0.5

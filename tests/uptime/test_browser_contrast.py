@@ -152,7 +152,7 @@ def test_all_text_meets_wcag_aa_contrast(server, every_state, scheme):
     assert not failures, f"text below {AA}:1 in {scheme} mode:\n{report}"
 
 
-def test_the_measure_catches_low_contrast(server, alice):
+def test_the_measure_catches_low_contrast():
     """The script itself: grey on white fails, black on white passes, translucent layers and
     pseudo-element text are measured."""
     with chromium() as page:
@@ -160,7 +160,8 @@ def test_the_measure_catches_low_contrast(server, alice):
             '<body style="background:#fff">'
             '<p id="bad" style="color:#aaa">too light</p>'
             '<p style="color:#000">fine</p>'
-            '<div style="background:rgba(0,0,0,.9)"><span style="color:#333">dark on dark</span></div>'
+            '<div style="background:rgba(0,0,0,.9)">'
+            '<span style="color:#333">dark on dark</span></div>'
             '<style>.x::after{content:"after";color:#ccc}</style><span class="x"></span>'
             '</body>'
         )

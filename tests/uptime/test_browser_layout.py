@@ -123,7 +123,9 @@ def test_the_top_bar_fits_a_390px_phone_with_every_link(server, monitors, bob, s
             bar = page.evaluate(TOP_BAR)
             left, right, top, bottom = bar["logout"]
             if bar["scrollWidth"] > bar["width"]:
-                problems.append(f"{name}: page {bar['scrollWidth']}px wide on a {bar['width']}px screen")
+                problems.append(
+                    f"{name}: page {bar['scrollWidth']}px wide on a {bar['width']}px screen"
+                )
             if left < 0 or right > bar["width"] or top < 0 or bottom - top < 10:
                 problems.append(f"{name}: Log out at x {left:.0f}-{right:.0f}, not fully visible")
             if "Admin" not in bar["links"] or not bar["navScrolls"]:
