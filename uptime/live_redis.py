@@ -123,11 +123,16 @@ def _clients_for(layer: RedisChannelLayer, timeout: float) -> list[redis.Redis]:
             clients = _clients[layer] = [
                 redis.Redis.from_url(
                     host["address"],
-                    **{key: value for key, value in host.items() if key != "address"},
-                    socket_timeout=timeout,
-                    socket_connect_timeout=timeout,
-                    # No retries: a Redis that does not answer must cost one timeout, not four.
-                    retry=Retry(NoBackoff(), 0),
+                    **{
+                        # The layer's options, but this client's own timeouts: the layer's
+                        # read timeout is sized for its consumers' blocking reads (settings).
+                        **{key: value for key, value in host.items() if key != "address"},
+                        "socket_timeout": timeout,
+                        "socket_connect_timeout": timeout,
+                        # No retries: a Redis that does not answer must cost one timeout,
+                        # not four.
+                        "retry": Retry(NoBackoff(), 0),
+                    },
                 )
                 for host in layer.hosts
             ]

@@ -182,11 +182,33 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 
 
+# A websocket consumer waits for its next message with BZPOPMIN, which Redis holds open for
+# channels-redis's brpop_timeout (5 s) before answering "nothing yet". redis-py 8 gives every
+# connection a 5 s read timeout by default, so that read raced the block: an idle socket died
+# every few seconds with a TimeoutError traceback. The layer's connections get no read timeout
+# (redis-py's default before 8.x), whatever redis-py is installed: any finite one also makes
+# redis-py wrap each send in asyncio.wait_for, which on Python 3.11 can swallow the
+# cancellation of a closed socket's receive, and that receive then loops on BZPOPMIN forever
+# (tests/uptime/test_socket_idle.py has both). A dead Redis is still noticed: a unix socket
+# reports its server's exit at once, TCP keepalive finds a vanished host within a minute, and
+# connections idle longer than the health-check interval are pinged before reuse.
+CHANNEL_LAYER_CONNECT_TIMEOUT = 5.0
+CHANNEL_LAYER_HEALTH_CHECK_INTERVAL = 30
+
+
 def channel_layers(redis_url: str) -> dict:
+    host = {
+        "address": redis_url,
+        "socket_timeout": None,
+        "socket_connect_timeout": CHANNEL_LAYER_CONNECT_TIMEOUT,
+        "health_check_interval": CHANNEL_LAYER_HEALTH_CHECK_INTERVAL,
+    }
+    if not redis_url.startswith("unix://"):
+        host["socket_keepalive"] = True  # redis-py's unix socket connection refuses it
     return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [redis_url]},
+            "CONFIG": {"hosts": [host]},
         }
     }
 
