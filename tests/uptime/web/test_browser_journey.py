@@ -65,7 +65,9 @@ def test_a_person_runs_uptime_from_the_web_app_alone(stack, target, receiver, al
         page.fill('input[name="name"]', "Ops hook")
         page.fill('input[name="url"]', receiver.url)
         page.get_by_role("button", name="Add channel").click()
-        page.locator("tr", has_text="Ops hook").get_by_role("button", name="Send a test").click()
+        page.locator("[data-channel-id]", has_text="Ops hook").get_by_role(
+            "button", name="Send a test"
+        ).click()
         expect(page.get_by_role("status").first).to_contain_text("delivered")
         assert receiver.events() == ["test"]
         screenshot(page, "journey-1-channel-tested")
