@@ -4,13 +4,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint migrate shell clean browser bench
+# The exact versions the suite passes with, hashed (pip-tools; `make lock` rewrites them):
+# dev.txt is the runtime, test and bench packages, base.txt the runtime alone (the image).
+LOCK := requirements/dev.txt
 
-$(STAMP): pyproject.toml
+.PHONY: run test lint migrate shell clean browser bench lock
+
+# A changed lock rebuilds the venv from empty, so nothing the old lock installed lingers.
+$(STAMP): pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; sys.exit("uptime needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PYTHON) -m venv --clear $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -34,7 +39,6 @@ browser:
 
 # Scale figures, stock beat scheduler vs ours (bench/; quick: make bench BENCH_ARGS="--monitors 1000 --seconds 60").
 bench: $(STAMP)
-	@$(PY) -c 'import matplotlib' 2>/dev/null || $(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
@@ -45,6 +49,22 @@ migrate: $(STAMP)
 
 shell: $(STAMP)
 	$(PY) manage.py shell
+
+# Rewrite the locks from pyproject.toml with pip-tools, in a venv of its own: every pinned
+# version that still fits pyproject.toml is kept, so a new dependency is all that changes.
+# UPGRADE=1 takes the newest release of everything, UPGRADE_PACKAGE=redis of one package.
+# base.txt takes dev.txt's versions, so the image runs what the suite tested.
+PIPTOOLS ?= /tmp/uptime-piptools
+LOCK_FLAGS = --quiet --generate-hashes --strip-extras --allow-unsafe \
+  --no-emit-index-url --no-emit-find-links \
+  $(if $(UPGRADE),--upgrade) $(if $(UPGRADE_PACKAGE),--upgrade-package $(UPGRADE_PACKAGE))
+lock:
+	@test -x $(PIPTOOLS)/bin/pip-compile || \
+	  { $(PYTHON) -m venv $(PIPTOOLS) && $(PIPTOOLS)/bin/pip install --quiet pip-tools; }
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIPTOOLS)/bin/pip-compile $(LOCK_FLAGS) \
+	  --extra test --extra bench -o requirements/dev.txt pyproject.toml
+	CUSTOM_COMPILE_COMMAND="make lock" $(PIPTOOLS)/bin/pip-compile $(LOCK_FLAGS) \
+	  -c requirements/dev.txt -o requirements/base.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) var
