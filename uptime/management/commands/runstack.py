@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import time
 
@@ -12,6 +13,18 @@ from django.core.management.base import BaseCommand
 from uptime import embedded_redis
 from uptime.devadmin import ensure_dev_admin
 from uptime.stack import child_env, stack_commands
+
+# Past this the address is printed anyway: a slow first start must not hide it.
+READY_TIMEOUT_SECONDS = 60
+SETTLE_SECONDS = 0.5
+
+
+def port_answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 class Command(BaseCommand):
@@ -49,6 +62,11 @@ class Command(BaseCommand):
                 children.append((name, subprocess.Popen(
                     command, start_new_session=True, env=child_env(name)
                 )))
+            # The children print their banners and ready lines as they start; the address and
+            # the login come after them, so they are what is left on screen.
+            self.wait_until_ready(host, port, children, lambda: stopping)
+            if stopping:
+                return
             self.stdout.write(self.style.SUCCESS(f"\nuptime is running at http://{host}:{port}/"))
             self.stdout.write(f"admin: http://{host}:{port}/admin/")
             if login:
@@ -76,6 +94,30 @@ class Command(BaseCommand):
             if redis_process is not None:
                 embedded_redis.stop(redis_process)
             self.stdout.write("stopped.")
+
+    def wait_until_ready(self, host: str, port: int, children, stopping,
+                         timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        """Until the web port answers and every worker answers a ping (or a child exits, or
+        Ctrl-C, or the timeout: then the block is printed anyway)."""
+        from config.celery_app import app
+
+        web = "127.0.0.1" if host in ("0.0.0.0", "") else host.strip("[]")
+        expected = {"notifications@": 1, "checks": settings.UPTIME_CHECKS_PROCESSES}
+        deadline = time.monotonic() + timeout
+        web_up = False
+        while time.monotonic() < deadline and not stopping():
+            if any(child.poll() is not None for _, child in children):
+                return
+            if not web_up:
+                web_up = port_answers(web, port)
+                time.sleep(0 if web_up else 0.2)
+                continue
+            replies = [name for reply in app.control.ping(timeout=0.5) for name in reply]
+            if all(sum(name.startswith(prefix) for name in replies) >= count
+                   for prefix, count in expected.items()):
+                # A worker logs its ready line as it starts answering; let the lines land.
+                time.sleep(SETTLE_SECONDS)
+                return
 
     @staticmethod
     def is_embedded_dev() -> bool:
