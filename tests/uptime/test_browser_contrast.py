@@ -12,7 +12,7 @@ from django.utils import timezone
 from incidents.models import IncidentEvent
 from monitors.models import CheckResult, Monitor
 from monitors.outcomes import Outcome
-from tests.factories import IncidentFactory, MonitorFactory
+from tests.factories import IncidentFactory, MonitorFactory, NotificationChannelFactory
 from tests.uptime.browser import chromium, log_in, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -85,15 +85,24 @@ def every_state(alice):
     MonitorFactory(owner=alice, name="Unknown API", url="https://new.example.com/health")
     MonitorFactory(owner=alice, name="Paused API", url="https://paused.example.com/",
                    is_paused=True)
+    NotificationChannelFactory(owner=alice, name="Ops hook",
+                               config={"url": "https://hooks.example.com/ops"})
+    NotificationChannelFactory(owner=alice, name="Old hook", is_enabled=False,
+                               config={"url": "https://hooks.example.com/old"})
     return {"up": up, "acknowledged": acknowledged, "down": down, "pending": pending}
 
 
-def optional_pages() -> dict[str, str]:
+def optional_pages(monitor: Monitor) -> dict[str, str]:
     """Pages other parts of the frontend add, measured once they exist."""
     pages = {}
-    for name, url_name in {"channels": "web:channels", "channel-new": "web:channel-new"}.items():
+    for name, (url_name, kwargs) in {
+        "channels": ("web:channels", {}),
+        "channel-new": ("web:channel-new", {}),
+        "channel-new-webhook": ("web:channel-new-kind", {"kind": "webhook"}),
+        "maintenance-new": ("web:maintenance-new", {"pk": monitor.pk}),
+    }.items():
         try:
-            pages[name] = reverse(url_name)
+            pages[name] = reverse(url_name, kwargs=kwargs)
         except NoReverseMatch:
             pass
     return pages
@@ -117,7 +126,7 @@ def test_all_text_meets_wcag_aa_contrast(server, every_state, scheme):
         "monitor-new": "/monitors/new/",
         "monitor-edit": f"/monitors/{monitor.pk}/edit/",
         "monitor-delete": f"/monitors/{monitor.pk}/delete/",
-        **optional_pages(),
+        **optional_pages(monitor),
     }
     failures = {}
     with chromium(color_scheme=scheme) as page:
