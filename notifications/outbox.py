@@ -23,10 +23,8 @@ ANNOUNCEMENTS = (Event.INCIDENT_OPENED, Event.INCIDENT_ESCALATED)
 
 
 def channels_for(monitor) -> QuerySet[NotificationChannel]:
-    chosen = monitor.channels.filter(is_enabled=True)
-    if chosen.exists():
-        return chosen
-    return NotificationChannel.objects.filter(owner_id=monitor.owner_id, is_enabled=True)
+    # One rule for who hears of an incident: the web's "alerts nobody" notice reads it too.
+    return NotificationChannel.objects.recipients_for(monitor)
 
 
 def announced_channels(incident) -> QuerySet[NotificationChannel]:

@@ -197,7 +197,6 @@ class MonitorDetailView(VisibleMonitorMixin, DetailView):
             chart_ranges=CHART_RANGES,
             outcome_labels=dict(Outcome.choices),
             maintenance_until=monitor.maintenance_until(),
-            maintenance_windows=monitor.maintenance_windows.all(),
             **monitor_incidents_context(monitor),
         )
         return context
