@@ -22,7 +22,8 @@ def stack_commands(*, host: str, port: int) -> dict[str, list[str]]:
                    "--loglevel", settings.UPTIME_CHECKS_LOG_LEVEL,
                    "--without-gossip", "--without-mingle"],
         "notifications": celery + ["worker", "-Q", "notifications", "-n", "notifications@%h",
-                                   "--concurrency", "2", "--loglevel", "INFO"],
+                                   "--concurrency", "2",
+                                   "--loglevel", settings.UPTIME_NOTIFICATIONS_LOG_LEVEL],
         "beat": celery + ["beat", "--loglevel", "INFO", "--pidfile="],
     }
 

@@ -249,6 +249,10 @@ UPTIME_CHECKS_PROCESSES = env_int("UPTIME_CHECKS_PROCESSES", 2, minimum=1)
 # Celery logs two INFO lines per task (received, succeeded): at 170 checks/s that is most of a
 # log and a noticeable share of the worker's CPU. Warnings and errors are kept.
 UPTIME_CHECKS_LOG_LEVEL = env_str("UPTIME_CHECKS_LOG_LEVEL", "WARNING")
+# The notifications worker under `make run`: at INFO, beat's housekeeping tasks (the outbox
+# sweep every 30 s, the follow-up every minute) print two lines each and push the address and
+# login off the screen within a minute. Deliveries and their outcomes are on the web pages.
+UPTIME_NOTIFICATIONS_LOG_LEVEL = env_str("UPTIME_NOTIFICATIONS_LOG_LEVEL", "WARNING")
 UPTIME_CHECK_BUDGET = CheckBudget(
     max_timeout_seconds=UPTIME_MAX_TIMEOUT_SECONDS,
     broker_visibility_timeout=CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"],
