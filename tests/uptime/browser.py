@@ -78,3 +78,34 @@ def log_in(page, url: str, username: str) -> None:
     page.fill('input[name="password"]', PASSWORD)
     page.locator('input[name="password"]').press("Enter")
     page.wait_for_url(url)
+
+
+def wait_for_live(page, *, timeout_ms: int = 10_000) -> None:
+    """Wait until live.js has applied the socket's snapshot, then mark the page: a reload
+    would drop the mark, so whatever changes afterwards must have come over the socket."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("html")).to_have_attribute("data-live", "connected", timeout=timeout_ms)
+    page.evaluate("window.notReloaded = true")
+
+
+def assert_not_reloaded(*pages) -> None:
+    for page in pages:
+        assert page.evaluate("window.notReloaded") is True, f"{page.url} was reloaded"
+
+
+def fill_one_off_window_from_now(page, *, note: str) -> None:
+    """The maintenance window form, for a one-off window from a minute ago to an hour from
+    now in the browser's own time zone (datetime-local inputs take no typed keystrokes)."""
+    page.get_by_label("One-off").check()
+    page.evaluate("""() => {
+        const pad = n => String(n).padStart(2, "0");
+        const local = d => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+            + `T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+        const now = Date.now();
+        document.querySelector('input[name="starts_at"]').value = local(new Date(now - 6e4));
+        document.querySelector('input[name="ends_at"]').value = local(new Date(now + 36e5));
+        document.querySelector('input[name="timezone"]').value =
+            Intl.DateTimeFormat().resolvedOptions().timeZone;
+    }""")
+    page.fill('input[name="note"]', note)

@@ -6,7 +6,13 @@ from playwright.sync_api import expect
 
 from monitors.checking import run_check
 from tests.factories import MonitorFactory, UserFactory
-from tests.uptime.browser import chromium, log_in, outside_the_browser_loop, screenshot
+from tests.uptime.browser import (
+    chromium,
+    log_in,
+    outside_the_browser_loop,
+    screenshot,
+    wait_for_live,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -19,14 +25,6 @@ def monitor(alice, target):
                              failure_threshold=2)
     run_check(monitor.pk, scheduled=False)
     return monitor
-
-
-def wait_for_live(page) -> None:
-    # live.js marks the page once the socket's snapshot has been applied.
-    expect(page.locator("html")).to_have_attribute("data-live", "connected",
-                                                   timeout=LIVE_TIMEOUT_MS)
-    # A reload would drop this mark, so what changes next must have come over the socket.
-    page.evaluate("window.notReloaded = true")
 
 
 def take_down_and_check(target, monitor) -> None:

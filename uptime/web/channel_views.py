@@ -13,7 +13,6 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import CreateView, DeleteView, ListView, TemplateView, UpdateView
 
@@ -23,6 +22,7 @@ from notifications.sample import send_test_message
 from uptime.api.throttles import ScopedThrottle
 
 from .channel_forms import CONFIG_FIELDS, ChannelForm
+from .views import next_url
 
 Kind = NotificationChannel.Kind
 KIND_BLURBS = {
@@ -37,16 +37,6 @@ KIND_BLURBS = {
 
 def own_channels(user) -> QuerySet:
     return NotificationChannel.objects.filter(owner=user)
-
-
-def back_to(request, default: str) -> str:
-    """The `next` page a link or form asked to return to, if it is a page of this site."""
-    candidate = request.POST.get("next") or request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def describe(channel: NotificationChannel) -> str:
@@ -93,7 +83,7 @@ class ChooseKindView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs) -> dict:
         return super().get_context_data(
             kinds=[(kind, KIND_BLURBS[kind]) for kind in KIND_BLURBS],
-            next=back_to(self.request, ""),
+            next=next_url(self.request, ""),
             **kwargs,
         )
 
@@ -110,12 +100,12 @@ class ChannelFormMixin:
         context.update(
             kind_label=Kind(form.kind).label,
             config_fields=[form[name] for name in CONFIG_FIELDS[form.kind]],
-            next=back_to(self.request, ""),
+            next=next_url(self.request, ""),
         )
         return context
 
     def get_success_url(self) -> str:
-        return back_to(self.request, reverse("web:channels"))
+        return next_url(self.request, reverse("web:channels"))
 
 
 class ChannelCreateView(LoginRequiredMixin, ChannelFormMixin, CreateView):
@@ -167,7 +157,7 @@ class ChannelActionView(LoginRequiredMixin, View):
     def post(self, request, pk: int):
         channel = get_object_or_404(own_channels(request.user), pk=pk)
         self.act(channel)
-        return redirect(back_to(request, reverse("web:channels")))
+        return redirect(next_url(request, reverse("web:channels")))
 
     def act(self, channel: NotificationChannel) -> None:
         raise NotImplementedError

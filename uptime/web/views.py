@@ -67,8 +67,8 @@ class LockedMonitorMixin(VisibleMonitorMixin):
 
 
 def next_url(request, default: str) -> str:
-    """Where a POST button asked to go back to, if that is a page of this site."""
-    candidate = request.POST.get("next", "")
+    """The `next` page a button or link asked to go back to, if that is a page of this site."""
+    candidate = request.POST.get("next") or request.GET.get("next", "")
     if url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

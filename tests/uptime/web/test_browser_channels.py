@@ -9,6 +9,7 @@ from tests.factories import MonitorFactory
 from tests.uptime.browser import (
     PHONE,
     chromium,
+    fill_one_off_window_from_now,
     log_in,
     outside_the_browser_loop,
     screenshot,
@@ -71,18 +72,7 @@ def test_a_maintenance_window_is_added_and_ended_on_the_monitor_page(server, ali
         )
         screenshot(page, "maintenance-form-error")
 
-        page.get_by_label("One-off").check()
-        page.evaluate("""() => {
-            const pad = n => String(n).padStart(2, "0");
-            const local = d => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
-                + `T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-            const now = Date.now();
-            document.querySelector('input[name="starts_at"]').value = local(new Date(now - 6e4));
-            document.querySelector('input[name="ends_at"]').value = local(new Date(now + 36e5));
-            document.querySelector('input[name="timezone"]').value =
-                Intl.DateTimeFormat().resolvedOptions().timeZone;
-        }""")
-        page.fill('input[name="note"]', "database upgrade")
+        fill_one_off_window_from_now(page, note="database upgrade")
         page.get_by_role("button", name="Add window").click()
 
         card = page.locator("[data-maintenance]")

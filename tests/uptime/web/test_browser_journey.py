@@ -16,7 +16,15 @@ from monitors.models import CheckResult, Monitor
 from monitors.outcomes import Outcome
 from tests.support.pipeline import Pipeline
 from tests.support.webserver import WebServer, child_env
-from tests.uptime.browser import chromium, log_in, outside_the_browser_loop, screenshot
+from tests.uptime.browser import (
+    assert_not_reloaded,
+    chromium,
+    fill_one_off_window_from_now,
+    log_in,
+    outside_the_browser_loop,
+    screenshot,
+    wait_for_live,
+)
 from uptime.templatetags.uptime_web import percent
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -38,19 +46,6 @@ def stack(static_root, tmp_path):
             yield server, pipeline
     finally:
         server.stop()
-
-
-def mark_not_reloaded(page) -> None:
-    # live.js marks the page once the socket's snapshot has been applied; a reload would drop
-    # the flag set here, so whatever changes afterwards came over the socket.
-    expect(page.locator("html")).to_have_attribute("data-live", "connected",
-                                                   timeout=LIVE_TIMEOUT_MS)
-    page.evaluate("window.notReloaded = true")
-
-
-def assert_not_reloaded(*pages) -> None:
-    for page in pages:
-        assert page.evaluate("window.notReloaded") is True, f"{page.url} was reloaded"
 
 
 def test_a_person_runs_uptime_from_the_web_app_alone(stack, target, receiver, alice):
@@ -94,8 +89,8 @@ def test_a_person_runs_uptime_from_the_web_app_alone(stack, target, receiver, al
         # A second tab on /incidents/, left open through the outage.
         incidents_page = page.context.new_page()
         incidents_page.goto(server.url("/incidents/"))
-        mark_not_reloaded(incidents_page)
-        mark_not_reloaded(page)
+        wait_for_live(incidents_page, timeout_ms=LIVE_TIMEOUT_MS)
+        wait_for_live(page, timeout_ms=LIVE_TIMEOUT_MS)
 
         # Pending lasts two checks (4 s): too short to look at it after the fact on a busy
         # machine, so the page notes what it showed at each status change as it happens.
@@ -141,7 +136,7 @@ def test_a_person_runs_uptime_from_the_web_app_alone(stack, target, receiver, al
         expect(card).to_have_attribute("data-incident-state", "acknowledged")
         expect(listed).to_have_attribute("data-incident-state", "acknowledged",
                                          timeout=LIVE_TIMEOUT_MS)
-        mark_not_reloaded(page)
+        wait_for_live(page, timeout_ms=LIVE_TIMEOUT_MS)
 
         target.bring_up()
         expect(status).to_have_attribute("data-status", "up", timeout=LIVE_TIMEOUT_MS)
@@ -179,18 +174,7 @@ def test_a_person_runs_uptime_from_the_web_app_alone(stack, target, receiver, al
 
         # A maintenance window now, then ended.
         page.get_by_role("link", name="Add a maintenance window").click()
-        page.get_by_label("One-off").check()
-        page.evaluate("""() => {
-            const pad = n => String(n).padStart(2, "0");
-            const local = d => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
-                + `T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-            const now = Date.now();
-            document.querySelector('input[name="starts_at"]').value = local(new Date(now - 6e4));
-            document.querySelector('input[name="ends_at"]').value = local(new Date(now + 36e5));
-            document.querySelector('input[name="timezone"]').value =
-                Intl.DateTimeFormat().resolvedOptions().timeZone;
-        }""")
-        page.fill('input[name="note"]', "database upgrade")
+        fill_one_off_window_from_now(page, note="database upgrade")
         page.get_by_role("button", name="Add window").click()
         windows = page.locator("[data-maintenance]")
         expect(windows.locator("[data-in-effect]")).to_contain_text("database upgrade")
