@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.html import format_html
@@ -6,6 +7,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from incidents.models import Incident
 
+from . import kinds
 from .models import CheckResult, MaintenanceWindow, Monitor
 from .tasks import check_now
 
@@ -51,14 +53,25 @@ class IncidentsInline(admin.TabularInline):
     show_change_link = True
 
 
+class MonitorAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds.available_choices()
+        # As in the web form: a post without the kind or other kinds' options keeps the
+        # model's defaults.
+        for name in ("kind", "dns_record_type", "tls_warn_days"):
+            self.fields[name].required = False
+
+
 @admin.register(Monitor)
 class MonitorAdmin(admin.ModelAdmin):
+    form = MonitorAdminForm
     # The live cells first: a long URL must not push them out of a narrow window.
     list_display = (
         "name", "status_display", "last_check_display", "response_display",
         "failures_display", "url", "interval_seconds", "owner",
     )
-    list_filter = ("status", "is_paused", "region")
+    list_filter = ("status", "kind", "is_paused", "region")
     search_fields = ("name", "url")
     autocomplete_fields = ()
     readonly_fields = (
@@ -66,10 +79,13 @@ class MonitorAdmin(admin.ModelAdmin):
         "periodic_task", "created_at", "updated_at",
     )
     fieldsets = (
-        (None, {"fields": ("owner", "name", "url", "method", "is_paused")}),
+        (None, {"fields": ("owner", "name", "kind", "url", "method", "is_paused")}),
         ("Check", {"fields": (
             "expected_status_codes", "request_headers", "timeout_seconds", "interval_seconds",
             "failure_threshold", "region", "channels",
+        )}),
+        ("Options of some kinds", {"classes": ("collapse",), "fields": (
+            "assertions", "dns_record_type", "dns_expected", "dns_resolver", "tls_warn_days",
         )}),
         ("Current state", {"fields": readonly_fields}),
     )

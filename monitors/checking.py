@@ -4,43 +4,22 @@ Per check, in the steady state: one statement to claim (which also loads what th
 the probe, one transaction of two statements to record, and one hand-over of its live events.
 """
 
-import functools
 import logging
 
-from django.conf import settings
 from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from uptime import live
 
+from . import kinds
 from .models import CheckResult, Monitor
 from .outcomes import Outcome, ProbeResult
-from .probe import HttpProbe
 
 logger = logging.getLogger(__name__)
 
 
-def probe_for(monitor: Monitor) -> HttpProbe:
-    # One executor per check kind; HTTP(S) is the only kind so far.
-    return _http_probe(
-        settings.UPTIME_ALLOW_PRIVATE_TARGETS,
-        settings.UPTIME_USER_AGENT,
-        settings.UPTIME_MAX_BODY_BYTES,
-        settings.UPTIME_MAX_REDIRECTS,
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def _http_probe(allow_private: bool, user_agent: str, max_body_bytes: int,
-                max_redirects: int) -> HttpProbe:
-    # One probe per configuration, so that each worker thread reuses its requests session
-    # (the probe keeps one per thread) instead of building one per check.
-    return HttpProbe(
-        allow_private=allow_private,
-        user_agent=user_agent,
-        max_body_bytes=max_body_bytes,
-        max_redirects=max_redirects,
-    )
+def probe_for(monitor: Monitor) -> kinds.Executor:
+    return kinds.executor_for(monitor.kind)
 
 
 def run_check(monitor_id: int, *, task_id: str | None = None, scheduled: bool = True,

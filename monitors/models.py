@@ -12,8 +12,9 @@ from django_celery_beat.models import PeriodicTask
 
 from uptime.budgets import CheckLimits
 
+from . import kinds
 from .outcomes import CheckSpec, Outcome, ProbeResult
-from .validators import validate_request_headers, validate_status_codes, validate_target_url
+from .validators import validate_request_headers, validate_status_codes
 
 
 def min_interval_validator(value: int) -> None:
@@ -43,6 +44,23 @@ class Monitor(models.Model):
         DOWN = "down", "Down"
         PAUSED = "paused", "Paused"
 
+    class Kind(models.TextChoices):
+        # One executor per kind (monitors/kinds/); `url` is the target in each kind's form.
+        HTTP = "http", "HTTP(S)"
+        TCP = "tcp", "TCP port"
+        DNS = "dns", "DNS record"
+        TLS = "tls", "TLS certificate"
+        POSTGRES = "postgres", "PostgreSQL"
+        REDIS = "redis", "Redis"
+
+    class DnsRecordType(models.TextChoices):
+        A = "A"
+        AAAA = "AAAA"
+        CNAME = "CNAME"
+        MX = "MX"
+        TXT = "TXT"
+        NS = "NS"
+
     class Method(models.TextChoices):
         GET = "GET"
         HEAD = "HEAD"
@@ -56,7 +74,9 @@ class Monitor(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="monitors"
     )
     name = models.CharField(max_length=200)
-    url = models.CharField("URL", max_length=2000, validators=[validate_target_url])
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HTTP)
+    # Validated by the kind's executor in clean(): each kind takes targets of its own form.
+    url = models.CharField("URL", max_length=2000)
     method = models.CharField(max_length=10, choices=Method.choices, default=Method.GET)
     expected_status_codes = models.JSONField(
         default=list,
@@ -94,6 +114,31 @@ class Monitor(models.Model):
         help_text="Notify only these channels. Empty: all of the owner's enabled channels.",
     )
     is_paused = models.BooleanField(default=False)
+
+    # Options of some kinds; the defaults leave every other kind unchanged.
+    assertions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="http: checks on the response, in order (see the README's check kinds).",
+    )
+    dns_record_type = models.CharField(
+        max_length=5, choices=DnsRecordType.choices, default=DnsRecordType.A
+    )
+    dns_expected = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="dns: the answers expected, e.g. [\"203.0.113.7\"]. Empty: any answer.",
+    )
+    dns_resolver = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="dns: the resolver to ask, ip[:port]. Empty: the system's.",
+    )
+    tls_warn_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="tls: a certificate expiring within this many days is a warning.",
+    )
 
     # Current state, written only by Monitor.record() inside the check transaction.
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UNKNOWN)
@@ -144,6 +189,12 @@ class Monitor(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self.url:
+            try:
+                kinds.validate_target(self.kind, self.url)
+            except ValidationError as error:
+                field = "kind" if error.code == "kind" else "url"
+                raise ValidationError({field: error.messages}) from None
         if self.timeout_seconds and self.interval_seconds:
             if self.timeout_seconds >= self.interval_seconds:
                 raise ValidationError(
@@ -171,16 +222,26 @@ class Monitor(models.Model):
 
     def check_spec(self) -> CheckSpec:
         return CheckSpec(
+            kind=self.kind,
             url=self.url,
             method=self.method,
             expected_status_codes=tuple(self.expected_status_codes or ()),
             timeout_seconds=self.limits.request_deadline,
             headers=tuple((self.request_headers or {}).items()),
+            options={
+                "assertions": self.assertions or [],
+                "dns_record_type": self.dns_record_type,
+                "dns_expected": self.dns_expected or [],
+                "dns_resolver": self.dns_resolver,
+                "tls_warn_days": self.tls_warn_days,
+            },
         )
 
     # What a check needs after claiming, returned by the claim itself (see claim_check).
     CLAIM_FIELDS = (
-        "id", "owner_id", "name", "url", "method", "expected_status_codes", "request_headers",
+        "id", "owner_id", "name", "kind", "url", "method", "expected_status_codes",
+        "request_headers", "assertions", "dns_record_type", "dns_expected", "dns_resolver",
+        "tls_warn_days",
         "timeout_seconds", "interval_seconds", "failure_threshold", "is_paused", "status",
         "last_checked_at", "last_response_ms", "consecutive_failures", "check_lease_until",
     )

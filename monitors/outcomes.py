@@ -1,6 +1,6 @@
 """What a single check can conclude, with no Django models involved."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 
@@ -17,6 +17,8 @@ class Outcome(models.TextChoices):
     BLOCKED_ADDRESS = "blocked_address", "Target address not allowed"
     INVALID_URL = "invalid_url", "Invalid URL"
     CONNECTION_ERROR = "connection_error", "Connection error"
+    ASSERTION_FAILED = "assertion_failed", "Assertion failed"
+    AUTH_FAILED = "auth_failed", "Authentication failed"
     ERROR = "error", "Check error"
 
 
@@ -25,11 +27,14 @@ class CheckSpec:
     """Everything a probe needs to know about one check, copied off the monitor."""
 
     url: str
+    kind: str = "http"
     method: str = "GET"
     # Empty means "any 2xx".
     expected_status_codes: tuple[int, ...] = ()
     timeout_seconds: float = 10
     headers: tuple[tuple[str, str], ...] = ()
+    # The kind's own options (Monitor.check_spec lists them), read by its executor only.
+    options: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

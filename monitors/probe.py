@@ -20,8 +20,10 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
+from .kinds import Executor
 from .netguard import BlockedAddressError, DNSTimeoutError, Lookup, guarded_session
 from .outcomes import CheckSpec, Outcome, ProbeResult
+from .validators import validate_target_url
 from .watchdog import watchdog
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -170,9 +172,13 @@ def unsupported_url_reason(url: str) -> str | None:
     return None
 
 
-class HttpProbe:
+class HttpProbe(Executor):
     """Checks an http(s) URL: guarded against private addresses, bounded by one deadline,
-    following redirects itself and reading at most `max_body_bytes` of the body."""
+    following redirects itself and reading at most `max_body_bytes` of the body. The
+    executor of kind `http`."""
+
+    label = "HTTP(S)"
+    validate_target = staticmethod(validate_target_url)
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ from notifications.models import NotificationChannel
 from uptime.api.scoping import visible_to
 from uptime.api.serializers import RejectUnknownFieldsMixin, run_model_clean
 
+from .. import kinds
 from ..models import CheckResult, MaintenanceWindow, Monitor
 from ..quota import ensure_monitor_quota
 from ..validators import (
@@ -81,17 +82,22 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Monitor
         fields = [
-            "id", "owner", "name", "url", "method", "expected_status_codes", "request_headers",
-            "request_header_names", "timeout_seconds", "interval_seconds", "failure_threshold",
-            "region", "channels", "is_paused", "status", "last_checked_at", "last_response_ms",
-            "consecutive_failures", "created_at", "updated_at",
+            "id", "owner", "name", "kind", "url", "method", "expected_status_codes",
+            "request_headers", "request_header_names", "assertions", "dns_record_type",
+            "dns_expected", "dns_resolver", "tls_warn_days", "timeout_seconds",
+            "interval_seconds", "failure_threshold", "region", "channels", "is_paused", "status",
+            "last_checked_at", "last_response_ms", "consecutive_failures", "created_at",
+            "updated_at",
         ]
         read_only_fields = [
             "status", "last_checked_at", "last_response_ms", "consecutive_failures",
             "created_at", "updated_at",
         ]
         extra_kwargs = {
-            "url": {"help_text": "The http:// or https:// URL to check."},
+            "kind": {"help_text": "What is checked: http (the default), tcp, dns, tls, "
+                     "postgres or redis. Kinds not available on this server are refused."},
+            "url": {"help_text": "The target, in its kind's form: http(s)://… for http "
+                    "(see the README's table of check kinds)."},
             "interval_seconds": {
                 "help_text": "Seconds between checks: at least UPTIME_MIN_INTERVAL_SECONDS "
                 "(10 by default), at most 7 days."
@@ -117,6 +123,7 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
         # they run) in the schema only: a second validator would repeat their message.
         fields["interval_seconds"].min_value = settings.UPTIME_MIN_INTERVAL_SECONDS
         fields["timeout_seconds"].max_value = settings.UPTIME_MAX_TIMEOUT_SECONDS
+        fields["kind"].choices = kinds.available_choices()
         return fields
 
     def get_request_header_names(self, monitor: Monitor) -> list[str]:

@@ -57,8 +57,9 @@ def test_a_maintenance_window_is_added_on_the_monitor_page(admin_client):
     assert "maintenance windows" in page.lower()
 
     form = {
-        "owner": monitor.owner_id, "name": "db", "url": "https://db.example.com/",
+        "owner": monitor.owner_id, "name": "db", "kind": "http", "url": "https://db.example.com/",
         "method": "GET", "expected_status_codes": "[]", "request_headers": "{}",
+        "assertions": "[]", "dns_record_type": "A", "dns_expected": "[]", "tls_warn_days": 14,
         "timeout_seconds": 5, "interval_seconds": 60, "failure_threshold": 3,
         "maintenance_windows-TOTAL_FORMS": 1, "maintenance_windows-INITIAL_FORMS": 0,
         "maintenance_windows-0-kind": "weekly", "maintenance_windows-0-weekday": 6,

@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from monitors import kinds
 from monitors.models import Monitor
 from notifications.models import NotificationChannel
 
@@ -74,8 +75,9 @@ class MonitorForm(forms.ModelForm):
     class Meta:
         model = Monitor
         fields = [
-            "name", "url", "method", "expected_status_codes", "request_headers",
+            "name", "kind", "url", "method", "expected_status_codes", "request_headers",
             "timeout_seconds", "interval_seconds", "failure_threshold", "region", "channels",
+            "assertions", "dns_record_type", "dns_expected", "dns_resolver", "tls_warn_days",
         ]
         labels = {
             "url": "URL",
@@ -101,6 +103,11 @@ class MonitorForm(forms.ModelForm):
         self.fields["channels"].queryset = channels
         # The model's labels read "Get", "Post"; people write methods in capitals.
         self.fields["method"].choices = [(method, method) for method in Monitor.Method.values]
+        self.fields["kind"].choices = kinds.available_choices()
+        # A form posted without the kind or the options of other kinds (a script, an older
+        # page) keeps the model's defaults: Django leaves omitted fields at their default.
+        for name in ("kind", "dns_record_type", "tls_warn_days"):
+            self.fields[name].required = False
         # The rule of NotificationChannel.objects.recipients_for(), in words.
         if not channels.filter(is_enabled=True).exists():
             self.fields["channels"].help_text = (
