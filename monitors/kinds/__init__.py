@@ -43,10 +43,17 @@ def _http() -> Executor:
     )
 
 
+def _postgres() -> Executor:
+    from .postgres import PostgresCheck
+
+    return PostgresCheck(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
+
+
 # kind -> a factory of its executor. A kind in Monitor.Kind that is missing here is refused
 # when a monitor is validated ("not available yet"), never accepted and then not checked.
 EXECUTORS: dict[str, Callable[[], Executor]] = {
     "http": _http,
+    "postgres": _postgres,
 }
 
 
