@@ -43,24 +43,31 @@ def _http() -> Executor:
     )
 
 
+def _tcp() -> Executor:
+    from .tcp import TcpExecutor
+
+    return TcpExecutor(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
+
+
+def _tls() -> Executor:
+    from .tls import TlsExecutor
+
+    return TlsExecutor(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
+
+
 def _postgres() -> Executor:
     from .postgres import PostgresCheck
 
     return PostgresCheck(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
 
 
-def _redis() -> Executor:
-    from .redis import RedisCheck
-
-    return RedisCheck(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
-
-
 # kind -> a factory of its executor. A kind in Monitor.Kind that is missing here is refused
 # when a monitor is validated ("not available yet"), never accepted and then not checked.
 EXECUTORS: dict[str, Callable[[], Executor]] = {
     "http": _http,
+    "tcp": _tcp,
+    "tls": _tls,
     "postgres": _postgres,
-    "redis": _redis,
 }
 
 
