@@ -61,6 +61,12 @@ def _postgres() -> Executor:
     return PostgresCheck(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
 
 
+def _redis() -> Executor:
+    from .redis import RedisCheck
+
+    return RedisCheck(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
+
+
 # kind -> a factory of its executor. A kind in Monitor.Kind that is missing here is refused
 # when a monitor is validated ("not available yet"), never accepted and then not checked.
 EXECUTORS: dict[str, Callable[[], Executor]] = {
@@ -68,6 +74,7 @@ EXECUTORS: dict[str, Callable[[], Executor]] = {
     "tcp": _tcp,
     "tls": _tls,
     "postgres": _postgres,
+    "redis": _redis,
 }
 
 
