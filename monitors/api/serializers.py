@@ -12,7 +12,7 @@ from notifications.models import NotificationChannel
 from uptime.api.scoping import visible_to
 from uptime.api.serializers import RejectUnknownFieldsMixin, run_model_clean
 
-from .. import kinds
+from .. import kinds, urlsecrets
 from ..models import CheckResult, MaintenanceWindow, Monitor
 from ..quota import ensure_monitor_quota
 from ..validators import (
@@ -97,7 +97,8 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
             "kind": {"help_text": "What is checked: http (the default), tcp, dns, tls, "
                      "postgres or redis. Kinds not available on this server are refused."},
             "url": {"help_text": "The target, in its kind's form: http(s)://… for http "
-                    "(see the README's table of check kinds)."},
+                    "(see the README's table of check kinds). A password in it is write-only: "
+                    "responses show *** in its place, and *** sent back keeps the saved one."},
             "interval_seconds": {
                 "help_text": "Seconds between checks: at least UPTIME_MIN_INTERVAL_SECONDS "
                 "(10 by default), at most 7 days."
@@ -128,6 +129,22 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
 
     def get_request_header_names(self, monitor: Monitor) -> list[str]:
         return sorted(monitor.request_headers or {})
+
+    def to_representation(self, monitor: Monitor) -> dict:
+        data = super().to_representation(monitor)
+        if data.get("url"):
+            # A password in the URL is write-only, like request headers.
+            data["url"] = urlsecrets.mask_password(data["url"])
+        return data
+
+    def validate_url(self, url: str) -> str:
+        if urlsecrets.has_masked_password(url):
+            if self.instance is None:
+                raise serializers.ValidationError(
+                    "*** stands for the saved password: send the password itself."
+                )
+            url = urlsecrets.keep_saved_password(url, self.instance.url)
+        return url
 
     def validate(self, attrs: dict) -> dict:
         # The model's clean() holds the rules that span fields (timeout < interval); run it on
