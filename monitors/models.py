@@ -14,7 +14,13 @@ from uptime.budgets import CheckLimits
 
 from . import kinds
 from .outcomes import CheckSpec, Outcome, ProbeResult
-from .validators import validate_request_headers, validate_status_codes
+from .validators import (
+    validate_assertions,
+    validate_dns_expected,
+    validate_dns_resolver,
+    validate_request_headers,
+    validate_status_codes,
+)
 
 
 def min_interval_validator(value: int) -> None:
@@ -189,6 +195,18 @@ class Monitor(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        # The kinds' options, checked here rather than as field validators so that their rules
+        # can change without a migration.
+        option_errors = {}
+        for field, validate in (("assertions", validate_assertions),
+                                ("dns_expected", validate_dns_expected),
+                                ("dns_resolver", validate_dns_resolver)):
+            try:
+                validate(getattr(self, field))
+            except ValidationError as error:
+                option_errors[field] = error.messages
+        if option_errors:
+            raise ValidationError(option_errors)
         if self.url:
             try:
                 kinds.validate_target(self.kind, self.url)

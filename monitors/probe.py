@@ -21,6 +21,7 @@ import requests
 import urllib3
 
 from .kinds import Executor
+from .kinds.assertions import Response, first_failure
 from .netguard import BlockedAddressError, DNSTimeoutError, Lookup, guarded_session
 from .outcomes import CheckSpec, Outcome, ProbeResult
 from .validators import validate_target_url
@@ -211,8 +212,13 @@ class HttpProbe(Executor):
         cutoff = self._threads.cutoff = Cutoff()
         alarm = watchdog.call_at(deadline.started + deadline.seconds, cutoff.fire)
         try:
-            status_code = self._fetch(session, hop, spec, deadline)
+            assertions = spec.options.get("assertions") or []
+            status_code, seen = self._fetch(session, hop, spec, deadline,
+                                            keep_body=bool(assertions))
             outcome, message = self._judge(status_code, spec.expected_status_codes)
+            if outcome == Outcome.OK and seen is not None:
+                if failure := first_failure(assertions, seen):
+                    outcome, message = Outcome.ASSERTION_FAILED, failure
         except ProbeFailure as failure:
             outcome, message, status_code = failure.outcome, failure.message, failure.status_code
         except Exception as exc:
@@ -255,8 +261,9 @@ class HttpProbe(Executor):
             cutoff.watch(sock)
 
     def _fetch(self, session: requests.Session, hop: Hop, spec: CheckSpec,
-               deadline: Deadline) -> int:
-        """Follow redirects up to the final response, read its body, return its status."""
+               deadline: Deadline, *, keep_body: bool = False) -> tuple[int, Response | None]:
+        """Follow redirects up to the final response, read its body, return its status and,
+        with keep_body (the monitor has assertions), what the assertions look at."""
         for redirects_followed in range(self.max_redirects + 1):
             if deadline.expired:
                 raise ProbeFailure(Outcome.TIMEOUT, deadline.describe())
@@ -272,8 +279,12 @@ class HttpProbe(Executor):
                 # A monitor that expects a redirect checks the redirect itself.
                 if (status not in REDIRECT_STATUSES or not location
                         or status in spec.expected_status_codes):
-                    self._read_body(response, deadline)
-                    return status
+                    body = self._read_body(response, deadline, keep=keep_body)
+                    if body is None:
+                        return status, None
+                    return status, Response(
+                        response.headers, _text(body, response.headers), deadline.elapsed_ms()
+                    )
             finally:
                 response.close()
                 # Closed, not kept alive in the pool: a later check must connect (and pass the
@@ -289,7 +300,8 @@ class HttpProbe(Executor):
             Outcome.TOO_MANY_REDIRECTS, f"more than {self.max_redirects} redirects", status
         )
 
-    def _read_body(self, response: requests.Response, deadline: Deadline) -> None:
+    def _read_body(self, response: requests.Response, deadline: Deadline, *,
+                   keep: bool = False) -> bytes | None:
         status = response.status_code
         too_large = ProbeFailure(
             Outcome.BODY_TOO_LARGE,
@@ -301,13 +313,18 @@ class HttpProbe(Executor):
         # A read blocks until a whole chunk arrives, so a server trickling one byte at a time
         # never trips a per-read timeout; the run's Cutoff ends the read at the deadline.
         received = 0
+        chunks: list[bytes] = []
         try:
-            # Counted as sent on the wire: the probe never looks at the body, so it has no
-            # reason to spend time decompressing it.
-            for chunk in response.raw.stream(BODY_CHUNK_BYTES, decode_content=False):
+            # Counted as sent on the wire: without assertions the probe never looks at the
+            # body, so it has no reason to spend time decompressing it. With them it keeps the
+            # body decoded, and max_body_bytes bounds what it keeps (a compressed body that
+            # decodes to more is too large).
+            for chunk in response.raw.stream(BODY_CHUNK_BYTES, decode_content=keep):
                 received += len(chunk)
                 if received > self.max_body_bytes:
                     raise too_large
+                if keep:
+                    chunks.append(chunk)
                 if deadline.expired:
                     break
         except (OSError, urllib3.exceptions.HTTPError):
@@ -315,12 +332,25 @@ class HttpProbe(Executor):
                 raise
         if deadline.expired:
             raise ProbeFailure(Outcome.TIMEOUT, deadline.describe(), status)
+        return b"".join(chunks) if keep else None
 
     def _judge(self, status: int, expected: tuple[int, ...]) -> tuple[Outcome, str]:
         if status in expected or (not expected and 200 <= status < 300):
             return Outcome.OK, f"HTTP {status}"
         wanted = " or ".join(str(code) for code in expected) or "2xx"
         return Outcome.WRONG_STATUS, f"expected {wanted}, got {status}"
+
+
+def _text(body: bytes, headers) -> str:
+    """The body as text: the charset the Content-Type names, else UTF-8 (JSON's)."""
+    content_type = headers.get("Content-Type", "")
+    encoding = "utf-8"
+    if "charset" in content_type.lower():
+        encoding = requests.utils.get_encoding_from_headers(headers) or "utf-8"
+    try:
+        return body.decode(encoding, "replace")
+    except LookupError:
+        return body.decode("utf-8", "replace")
 
 
 def causes(exc: BaseException) -> list[BaseException]:

@@ -59,3 +59,46 @@ def validate_request_headers(value: object) -> None:
             "Header names may have at most %(names)s characters and values at most %(values)s.",
             params={"names": MAX_HEADER_NAME_LENGTH, "values": MAX_HEADER_VALUE_LENGTH},
         )
+
+
+MAX_DNS_EXPECTED = 20
+MAX_DNS_VALUE_LENGTH = 1000
+
+
+def validate_dns_expected(value: object) -> None:
+    """dns_expected: a list of answers, e.g. ["203.0.113.7"]; empty means any answer."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(
+            'Give the expected answers as a list of strings, e.g. ["203.0.113.7"].'
+        )
+    if len(value) > MAX_DNS_EXPECTED:
+        raise ValidationError("At most %(max)s expected answers.", params={"max": MAX_DNS_EXPECTED})
+    if any(not item.strip() or len(item) > MAX_DNS_VALUE_LENGTH for item in value):
+        raise ValidationError(
+            "Expected answers may not be empty and have at most %(max)s characters.",
+            params={"max": MAX_DNS_VALUE_LENGTH},
+        )
+
+
+def validate_dns_resolver(value: str) -> None:
+    """dns_resolver: ip, ip:port, [ipv6]:port or a bare IPv6 address; empty: the system's."""
+    if not value:
+        return
+    from .kinds.dns import parse_resolver
+
+    try:
+        parse_resolver(value)
+    except ValueError:
+        raise ValidationError(
+            "Give the resolver as an IP address with an optional port, e.g. 9.9.9.9 or "
+            "192.0.2.53:5353 or [2001:db8::53]:53 (got %(value)s).",
+            params={"value": value[:60]},
+        ) from None
+
+
+def validate_assertions(value: object) -> None:
+    """assertions: a list (at most 20) of objects, each with a known type and its keys."""
+    from .kinds.assertions import assertion_problems
+
+    if problems := assertion_problems(value):
+        raise ValidationError(problems)

@@ -67,10 +67,17 @@ def _redis() -> Executor:
     return RedisCheck(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
 
 
+def _dns() -> Executor:
+    from .dns import DnsExecutor
+
+    return DnsExecutor(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
+
+
 # kind -> a factory of its executor. A kind in Monitor.Kind that is missing here is refused
 # when a monitor is validated ("not available yet"), never accepted and then not checked.
 EXECUTORS: dict[str, Callable[[], Executor]] = {
     "http": _http,
+    "dns": _dns,
     "tcp": _tcp,
     "tls": _tls,
     "postgres": _postgres,

@@ -11,7 +11,8 @@ Modes (see MODES): "up" answers 200 "ok"; "error" 500; "slow" waits `slow_second
 answering 200; "trickle" sends headers, then one body byte every half second; "big" sends a
 body larger than 1 MiB with a Content-Length, "big_chunked" the same without one (chunked);
 "redirect_private" answers 302 to `redirect_to`, by default this server's own 127.0.0.1 URL
-for the same path (a private address, and a redirect loop).
+for the same path (a private address, and a redirect loop); "json" answers 200 with JSON_BODY
+as application/json (for the http assertions).
 
 Every request is recorded in `requests_seen` as (method, path, headers) with header names
 lower-cased, before the mode decides the answer.
@@ -23,7 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import trustme
 
-MODES = ("up", "error", "slow", "trickle", "big", "big_chunked", "redirect_private")
+MODES = ("up", "error", "slow", "trickle", "big", "big_chunked", "redirect_private", "json")
+JSON_BODY = b'{"status": "ok", "checks": [{"name": "db", "up": true}], "version": 3}'
 BIG_BODY_BYTES = 1024 * 1024 + 64 * 1024
 TRICKLE_BODY_BYTES = 120
 TRICKLE_INTERVAL_SECONDS = 0.5
@@ -141,6 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
             for chunk in _big_body():
                 self._write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
             self._write(b"0\r\n\r\n")
+        elif mode == "json":
+            self._send(200, JSON_BODY, {"Content-Type": "application/json"})
         elif mode == "redirect_private":
             location = target.redirect_to or f"http://127.0.0.1:{target.port}{path}"
             self._send(302, b"", {"Location": location})
