@@ -9,8 +9,11 @@ import time
 import pytest
 import trustme
 
+from monitors.checking import run_check
 from monitors.kinds.tls import TlsExecutor, expiry_message
+from monitors.models import CheckResult
 from monitors.outcomes import CheckSpec, Outcome
+from tests.factories import MonitorFactory
 
 NOW = datetime.datetime.now(tz=datetime.UTC)
 
@@ -238,4 +241,19 @@ def test_the_expiry_message_counts_whole_days():
     assert expiry_message(not_after, at(1), 14) == "expires in 1 day (valid until 2027-01-03)"
     assert expiry_message(not_after, at(0, 3), 14) == (
         "expires today (valid until 2027-01-03 12:00 UTC)"
+    )
+
+
+@pytest.mark.django_db
+def test_the_pipeline_records_a_tls_outcome(ca, serve, without_first_checks):
+    # The registry's executor trusts certifi's bundle only, so the test CA is unknown to it.
+    server = serve(ca.issue_cert("localhost"))
+    monitor = MonitorFactory(kind="tls", url=server.url(), timeout_seconds=2)
+
+    result = run_check(monitor.pk, scheduled=False)
+
+    assert result.outcome == Outcome.TLS_UNKNOWN_CA
+    assert result.error.startswith(f"localhost:{server.port}: certificate verify failed")
+    assert CheckResult.objects.get(monitor=monitor).get_outcome_display() == (
+        "TLS certificate from an unknown authority"
     )
