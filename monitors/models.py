@@ -14,6 +14,7 @@ from uptime.budgets import CheckLimits
 
 from . import kinds
 from .outcomes import CheckSpec, Outcome, ProbeResult
+from .urlsecrets import mask_password
 from .validators import (
     validate_assertions,
     validate_dns_expected,
@@ -319,7 +320,9 @@ class Monitor(models.Model):
         quote = connection.ops.quote_name
         # A response time is the time to a response: a refused connection (0 ms) or a timeout
         # (the whole budget) would drag averages, p95 and the chart to figures no request had.
-        response_ms = result.response_ms if result.status_code is not None else None
+        # Kinds without a status code (tcp, tls, dns, databases) have one when they succeed.
+        answered = result.status_code is not None or result.is_up
+        response_ms = result.response_ms if answered else None
         adapted_at = connection.ops.adapt_datetimefield_value(checked_at)
         # A paused monitor keeps status "paused" even if a check was in flight when it paused.
         # A failure below the threshold makes it "pending" (one blip is not an outage, but a
@@ -383,6 +386,11 @@ class Monitor(models.Model):
     @property
     def is_failing(self) -> bool:
         return self.consecutive_failures >= self.failure_threshold
+
+    @property
+    def shown_url(self) -> str:
+        """The target as pages, events and the API show it: a password in it is ***."""
+        return mask_password(self.url)
 
     @property
     def status_label(self) -> str:

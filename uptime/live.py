@@ -53,7 +53,7 @@ def monitor_state(monitor) -> dict:
     return {
         "id": monitor.pk,
         "name": monitor.name,
-        "url": monitor.url,
+        "url": monitor.shown_url,
         "status": monitor.status,
         "is_paused": monitor.is_paused,
         "last_checked_at": monitor.last_checked_at.isoformat() if monitor.last_checked_at else None,

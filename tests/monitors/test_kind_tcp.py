@@ -192,6 +192,9 @@ def test_a_tcp_monitor_made_through_the_api_is_checked(
     up = run_check(monitor_id, scheduled=False)
     assert up.outcome == Outcome.OK
     assert Monitor.objects.get(pk=monitor_id).status == Monitor.Status.UP
+    # A kind with no status code still has a response time when it succeeds (the connect's).
+    assert up.response_ms is not None
+    assert Monitor.objects.get(pk=monitor_id).last_response_ms == up.response_ms
 
     patched = as_alice.patch(
         f"/api/v1/monitors/{monitor_id}/", {"url": f"tcp://127.0.0.1:{closed_port}"},
@@ -201,6 +204,7 @@ def test_a_tcp_monitor_made_through_the_api_is_checked(
     down = run_check(monitor_id, scheduled=False)
     assert down.outcome == Outcome.CONNECTION_REFUSED
     assert down.error == f"connection refused by 127.0.0.1:{closed_port}"
+    assert down.response_ms is None
     assert list(
         CheckResult.objects.filter(monitor_id=monitor_id).order_by("id")
         .values_list("outcome", flat=True)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from monitors import kinds
 from monitors.models import Monitor
+from monitors.urlsecrets import has_masked_password, keep_saved_password
 from notifications.models import NotificationChannel
 
 
@@ -99,6 +100,8 @@ class MonitorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.owner = owner
         self.initial["request_headers"] = ""
+        if self.instance.pk:
+            self.initial["url"] = self.instance.shown_url
         channels = NotificationChannel.objects.filter(owner=owner)
         self.fields["channels"].queryset = channels
         # The model's labels read "Get", "Post"; people write methods in capitals.
@@ -125,6 +128,16 @@ class MonitorForm(forms.ModelForm):
             )
         else:
             del self.fields["clear_request_headers"]
+
+    def clean_url(self) -> str:
+        # A password in the URL is write-only, as in the API: the form shows *** in its place
+        # (see __init__), and *** sent back keeps the saved one.
+        url = self.cleaned_data["url"]
+        if not has_masked_password(url):
+            return url
+        if not self.instance.pk:
+            raise ValidationError("Write the password itself: *** stands for a saved one.")
+        return keep_saved_password(url, self.instance.url)
 
     def clean_request_headers(self) -> dict[str, str]:
         headers = self.cleaned_data["request_headers"]
