@@ -83,12 +83,47 @@ class AddressPolicy:
     # Exact addresses let through even though they are not public; tests use it to allow one
     # loopback address while proving that another is still blocked.
     allowed_addresses: frozenset[str] = field(default_factory=frozenset)
+    # UPTIME_ALLOWED_PRIVATE_NETWORKS: private networks a team opens on purpose (its own
+    # Redis on 10.0.3.0/24) without opening every private address. Read when a policy is made,
+    # so every guard (checks of every kind, webhooks) honours the same setting.
+    allowed_networks: tuple = field(default_factory=lambda: configured_private_networks())
 
     def check(self, address: str) -> None:
         if self.allow_private or address in self.allowed_addresses:
             return
-        if not is_public_address(address):
+        if not is_public_address(address) and not self._in_allowed_network(address):
             raise BlockedAddressError(address)
+
+    def _in_allowed_network(self, address: str) -> bool:
+        if not self.allowed_networks:
+            return False
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in self.allowed_networks)
+
+
+def parse_networks(values: list[str]) -> tuple:
+    """CIDRs as written in UPTIME_ALLOWED_PRIVATE_NETWORKS; a bad one is a ValueError naming it
+    (settings refuse to start with one, so a running process never meets it)."""
+    networks = []
+    for value in values:
+        try:
+            networks.append(ipaddress.ip_network(value.strip(), strict=False))
+        except ValueError:
+            raise ValueError(
+                f"UPTIME_ALLOWED_PRIVATE_NETWORKS: {value!r} is not a network such as 10.0.0.0/8"
+            ) from None
+    return tuple(networks)
+
+
+def configured_private_networks() -> tuple:
+    from django.conf import settings
+
+    return parse_networks(getattr(settings, "UPTIME_ALLOWED_PRIVATE_NETWORKS", []))
 
 
 class DNSTimeoutError(Exception):

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Each value reads the environment with a laptop default."""
 
+import ipaddress
 import sqlite3
 from datetime import timedelta
 
@@ -226,6 +227,16 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "uptime@localhost")
 
 # --- Checks -------------------------------------------------------------------------------
 UPTIME_ALLOW_PRIVATE_TARGETS = env_bool("UPTIME_ALLOW_PRIVATE_TARGETS", False)
+# Comma-separated CIDRs (e.g. 10.0.3.0/24,fd00::/8) that checks and webhooks may reach although
+# they are private, without opening every private address as the setting above does.
+UPTIME_ALLOWED_PRIVATE_NETWORKS = env_list("UPTIME_ALLOWED_PRIVATE_NETWORKS", [])
+for _network in UPTIME_ALLOWED_PRIVATE_NETWORKS:
+    try:
+        ipaddress.ip_network(_network.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"UPTIME_ALLOWED_PRIVATE_NETWORKS: {_network!r} is not a network such as 10.0.0.0/8"
+        ) from None
 UPTIME_MIN_INTERVAL_SECONDS = env_int("UPTIME_MIN_INTERVAL_SECONDS", 10, minimum=1)
 UPTIME_MAX_TIMEOUT_SECONDS = env_int("UPTIME_MAX_TIMEOUT_SECONDS", 60, minimum=1)
 UPTIME_MAX_BODY_BYTES = env_int("UPTIME_MAX_BODY_BYTES", 1024 * 1024, minimum=1)

@@ -99,6 +99,7 @@ def _cached_executor(kind: str, configuration: tuple) -> Executor:
 def _configuration() -> tuple:
     return (
         settings.UPTIME_ALLOW_PRIVATE_TARGETS,
+        tuple(settings.UPTIME_ALLOWED_PRIVATE_NETWORKS),
         settings.UPTIME_USER_AGENT,
         settings.UPTIME_MAX_BODY_BYTES,
         settings.UPTIME_MAX_REDIRECTS,
