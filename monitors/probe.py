@@ -178,7 +178,6 @@ class HttpProbe(Executor):
     following redirects itself and reading at most `max_body_bytes` of the body. The
     executor of kind `http`."""
 
-    label = "HTTP(S)"
     validate_target = staticmethod(validate_target_url)
 
     def __init__(

@@ -19,6 +19,8 @@ def _split_password(url: str) -> tuple[object, str, str | None, str]:
 
 def mask_password(url: str) -> str:
     """`url` with the password (if any) replaced by ***."""
+    if "@" not in url:  # every live event shows a URL: most have no credentials to parse
+        return url
     try:
         parts, user, password, hostport = _split_password(url)
     except ValueError:

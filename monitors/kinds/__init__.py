@@ -20,9 +20,7 @@ from ..outcomes import CheckSpec, ProbeResult
 
 
 class Executor:
-    """The base of every kind's executor."""
-
-    label = ""
+    """The base of every kind's executor (its name for people is Monitor.Kind's label)."""
 
     @classmethod
     def validate_target(cls, url: str) -> None:

@@ -113,7 +113,6 @@ def cut(text: str) -> str:
 
 
 class DnsExecutor(Executor):
-    label = "DNS"
 
     def __init__(self, *, allow_private: bool,
                  allowed_addresses: frozenset[str] = frozenset()) -> None:

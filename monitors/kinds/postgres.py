@@ -89,7 +89,6 @@ def validate_postgres_url(url: str) -> None:
 
 
 class PostgresCheck(Executor):
-    label = "PostgreSQL"
     validate_target = staticmethod(validate_postgres_url)
 
     def __init__(self, *, allow_private: bool, allowed_addresses: frozenset[str] = frozenset(),

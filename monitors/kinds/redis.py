@@ -103,7 +103,6 @@ def _open_socket(connection) -> socket.socket:
 
 
 class RedisCheck(Executor):
-    label = "Redis"
     validate_target = staticmethod(validate_redis_url)
 
     def __init__(self, *, allow_private: bool, allowed_addresses: frozenset[str] = frozenset(),

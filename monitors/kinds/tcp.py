@@ -114,7 +114,6 @@ class TcpExecutor(Executor):
     """Kind `tcp`: a connection accepted is a success, timed by the connect alone. Nothing
     is sent; the connection is closed at once."""
 
-    label = "TCP port"
     FORM = "tcp://host:port"
 
     def __init__(self, *, allow_private: bool, allowed_addresses: frozenset[str] = frozenset(),

@@ -58,7 +58,6 @@ class TlsExecutor(Executor):
     """Kind `tls`. A verified handshake is a success, timed from the connect to the end of
     the handshake; its message says when the certificate expires."""
 
-    label = "TLS certificate"
     FORM = "https://host[:port]"
 
     def __init__(self, *, allow_private: bool, allowed_addresses: frozenset[str] = frozenset(),
