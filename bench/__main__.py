@@ -51,6 +51,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--redis-url",
                         default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL))
     parser.add_argument("--seed", type=int, default=9)
+    parser.add_argument("--no-history", dest="history", action="store_false",
+                        help="skip the history figures (bench/history.py: bytes per check, "
+                             "30 d and 365 d figures from raw results and from rollups)")
+    parser.add_argument("--no-live", dest="live", action="store_false",
+                        help="skip the live-status figures (bench/live.py: first message and "
+                             "largest message at N monitors, messages per socket under the "
+                             "event stream, publish cost per check)")
     options = parser.parse_args(argv)
     options.schedulers = [s.strip() for s in options.schedulers.split(",") if s.strip()]
     if not options.schedulers or set(options.schedulers) - {"stock", "ours"}:
@@ -153,9 +160,23 @@ def main(argv: list[str] | None = None) -> int:
         children.stop_all()
     if not result["phases"]:
         return 130 if interrupted_run else 1
-    paths = report.write(result, RESULTS / stamp)
+    markdown = report.markdown(result)
+    if options.history and not interrupted_run:
+        from . import history
+
+        # After the phases: it drops and refills the same database.
+        markdown += "\n\n" + history.report(history.parse([]), history.measure(
+            history.parse(["--database-url", options.database_url])))
+    if options.live and not interrupted_run:
+        from . import live
+
+        # Last: it drops and refills the same database too.
+        live_options = live.parse(["--monitors", str(options.monitors), "--database-url",
+                                   options.database_url, "--redis-url", options.redis_url])
+        markdown += "\n\n" + live.report(live_options, live.measure(live_options))
+    paths = report.write(result, RESULTS / stamp, text=markdown)
     print()
-    print(report.markdown(result))
+    print(markdown)
     print("written: " + ", ".join(str(path.relative_to(ROOT)) for path in paths.values()))
     if interrupted_run:
         return 130

@@ -194,10 +194,11 @@ def plot(result: dict, path: Path) -> bool:
     return True
 
 
-def write(result: dict, stem: Path) -> dict[str, Path]:
+def write(result: dict, stem: Path, *, text: str | None = None) -> dict[str, Path]:
+    """The result as JSON, Markdown (`text`, or the phases' report) and a plot."""
     paths = {"json": stem.with_suffix(".json"), "md": stem.with_suffix(".md")}
     paths["json"].write_text(json.dumps(result, indent=1))
-    paths["md"].write_text(markdown(result))
+    paths["md"].write_text(text if text is not None else markdown(result))
     if plot(result, stem.with_suffix(".png")):
         paths["png"] = stem.with_suffix(".png")
     return paths

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from notifications.models import NotificationLog
 
-from .models import Incident, IncidentEvent, format_duration
+from .models import Incident, IncidentEvent, IncidentUpdate, format_duration
 
 
 class TimelineInline(admin.TabularInline):
@@ -13,6 +13,14 @@ class TimelineInline(admin.TabularInline):
     extra = 0
     max_num = 0
     can_delete = False
+
+
+class UpdatesInline(admin.StackedInline):
+    model = IncidentUpdate
+    fields = ("status", "message", "posted_at", "author")
+    readonly_fields = ("posted_at", "author")
+    extra = 1
+    verbose_name_plural = "updates (notes for the people affected, shown on status pages)"
 
 
 class NotificationLogInline(admin.TabularInline):
@@ -61,10 +69,10 @@ class IncidentAdmin(admin.ModelAdmin):
     list_select_related = ("monitor",)
     readonly_fields = (
         "monitor", "started_at", "opened_at", "resolved_at", "duration_display", "cause",
-        "opening_check",
+        "evidence", "opening_check",
         "acknowledged_at", "acknowledged_by",
     )
-    inlines = [TimelineInline, NotificationLogInline]
+    inlines = [TimelineInline, UpdatesInline, NotificationLogInline]
     actions = ["acknowledge"]
 
     @admin.display(description="state")
@@ -86,9 +94,20 @@ class IncidentAdmin(admin.ModelAdmin):
         self.message_user(request, f"Acknowledged {done} incident(s).")
 
     # Incidents come from checks and their timeline is history: they are read, acknowledged
-    # (the action above) and deleted with their monitor, never written by hand.
+    # (the action above) and deleted with their monitor, never written by hand. Their page
+    # saves only the updates posted on it (the inline): every incident field is read-only.
     def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def save_model(self, request, obj, form, change) -> None:
+        # Not obj.save(): it would write back the incident as this page loaded it, and undo
+        # a resolution that a check made meanwhile.
+        pass
+
+    def save_formset(self, request, form, formset, change) -> None:
+        for update in formset.save(commit=False):
+            if update.author_id is None:
+                update.author = request.user
+            update.save()
+        for update in formset.deleted_objects:
+            update.delete()

@@ -61,3 +61,46 @@ def apply_check(monitor, check, *, has_open_incident: bool | None = None
     )
     enqueue(incident, "incident.opened")
     return "incident.opened", incident
+
+
+def apply_quorum(monitor, check, verdict) -> tuple[str, Incident] | None:
+    """apply_check for a monitor checked from several regions: open the incident when the
+    quorum of regions is failing, resolve it once that can no longer be so
+    (monitors.quorum.incident_change); returns (event, incident) or None.
+
+    Runs inside the check transaction with the monitor's row locked (Monitor.record_in_region),
+    so the regions' checks of one monitor come here one at a time. A region failing below the
+    quorum is the monitor's `degraded`, never an incident.
+    """
+    from monitors.quorum import incident_change
+    from notifications.outbox import enqueue
+
+    incident = Incident.objects.open().filter(monitor=monitor).first()
+    change = incident_change(verdict, incident_open=incident is not None)
+    if change == "resolve":
+        incident.resolve(at=check.checked_at, check=check)
+        enqueue(incident, "incident.resolved")
+        return "incident.resolved", incident
+    if change != "open":
+        return None
+    by_region = {state.region: state
+                 for state in monitor.region_states.filter(region__in=verdict.failing)}
+    failing = [by_region[name] for name in verdict.failing if name in by_region]
+    cause = verdict.summary()[:500]
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                monitor=monitor,
+                opened_at=check.checked_at,
+                started_at=min((state.failing_since for state in failing
+                                if state.failing_since), default=check.checked_at),
+                cause=cause,
+                evidence=[state.evidence() for state in failing],
+                opening_check=check,
+            )
+    except IntegrityError:
+        return None
+    incident.events.create(kind=IncidentEvent.Kind.OPENED, at=check.checked_at,
+                           check_result=check, message=cause)
+    enqueue(incident, "incident.opened")
+    return "incident.opened", incident

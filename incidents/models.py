@@ -26,6 +26,9 @@ class Incident(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     cause = models.CharField(max_length=500, help_text="The error of the check that opened it.")
+    # A monitor checked from several regions: each region's part in opening it, as
+    # [{"region", "outcome", "error", "failing_since"}] (monitors/quorum.py). Empty otherwise.
+    evidence = models.JSONField(default=list, blank=True)
     opening_check = models.ForeignKey(
         "monitors.CheckResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -73,6 +76,14 @@ class Incident(models.Model):
         """How long the monitor has been (or was) down: from the first failed check."""
         return (self.resolved_at or timezone.now()) - self.down_since
 
+    @property
+    def headline(self) -> str:
+        """The cause as the incident page shows it: for one that regions opened, the count
+        alone ("down from 2 of 3 regions"), since its evidence lists each region's error."""
+        if self.evidence:
+            return self.cause.split(" (", 1)[0]
+        return self.cause
+
     def resolve(self, *, at, check=None) -> "IncidentEvent":
         self.resolved_at = at
         self.save(update_fields=["resolved_at"])
@@ -96,6 +107,10 @@ class Incident(models.Model):
             kind=IncidentEvent.Kind.ACKNOWLEDGED, at=at, message=f"Acknowledged by {user}."
         )
 
+    def post_update(self, *, status: str, message: str, author=None) -> "IncidentUpdate":
+        """Add a note for the people affected (see IncidentUpdate); it changes nothing else."""
+        return self.updates.create(status=status, message=message, author=author)
+
 
 class IncidentEvent(models.Model):
     """The incident's timeline: opened (with the failing check's error), acknowledged, resolved."""
@@ -118,6 +133,38 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class IncidentUpdate(models.Model):
+    """A note the incident's owner posts for the people affected, shown on the incident's page
+    and on every status page that lists its monitor: investigating, identified, monitoring,
+    resolved, with a message.
+
+    A note only: an incident opens and resolves with its monitor's checks (a "resolved" update
+    does not resolve it, and an incident resolved by a check needs no update to be resolved).
+    """
+
+    MAX_MESSAGE = 5000
+
+    class Status(models.TextChoices):
+        INVESTIGATING = "investigating", "Investigating"
+        IDENTIFIED = "identified", "Identified"
+        MONITORING = "monitoring", "Monitoring"
+        RESOLVED = "resolved", "Resolved"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    message = models.TextField(max_length=MAX_MESSAGE)
+    posted_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["posted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} at {self.posted_at:%Y-%m-%d %H:%M}"
 
 
 def format_duration(delta: timedelta) -> str:

@@ -5,4 +5,5 @@ class MonitorsConfig(AppConfig):
     name = "monitors"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        # Model signals, and the checks workers' announcements of their regions.
+        from . import regions, signals  # noqa: F401

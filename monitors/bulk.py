@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
-from .models import Monitor
+from .models import Monitor, RegionState
 from .schedule import desired_fields, interval_schedule, link_tasks_by_name
 
 BATCH_SIZE = 1000
@@ -43,13 +43,17 @@ def create_monitors(monitors: Sequence[Monitor], *, batch_size: int = BATCH_SIZE
             raise RuntimeError("this database does not return ids from bulk_create")
         intervals = {
             seconds: interval_schedule(seconds)
-            for seconds in {monitor.interval_seconds for monitor in created}
+            for seconds in {monitor.schedule_seconds for monitor in created}
         }
         tasks = [
-            PeriodicTask(**desired_fields(monitor), interval=intervals[monitor.interval_seconds])
+            PeriodicTask(**desired_fields(monitor), interval=intervals[monitor.schedule_seconds])
             for monitor in created
         ]
         PeriodicTask.objects.bulk_create(tasks, batch_size=batch_size)
+        RegionState.objects.bulk_create(
+            [RegionState(monitor=monitor, region=region)
+             for monitor in created for region in monitor.regions or []],
+            batch_size=batch_size)
         link_tasks_by_name([monitor.pk for monitor in created])
         for monitor, task in zip(created, tasks, strict=True):
             monitor.periodic_task = task

@@ -184,10 +184,12 @@ def resolve(host: str, port: int, *, timeout: float | None,
 
 class _PeerCheckingConnectionMixin:
     def __init__(self, *args, address_policy: AddressPolicy, lookup: Lookup = socket.getaddrinfo,
-                 on_connect: Callable[[socket.socket], None] | None = None, **kwargs) -> None:
+                 on_connect: Callable[[socket.socket], None] | None = None,
+                 on_certificate: Callable[[bytes], None] | None = None, **kwargs) -> None:
         self.address_policy = address_policy
         self.lookup = lookup
         self.on_connect = on_connect
+        self.on_certificate = on_certificate
         super().__init__(*args, **kwargs)
 
     def _new_conn(self):
@@ -242,7 +244,12 @@ class GuardedHTTPConnection(_PeerCheckingConnectionMixin, HTTPConnection):
 # HTTPSConnection.connect() wraps the socket from _new_conn() in TLS afterwards, so the check
 # happens before the handshake.
 class GuardedHTTPSConnection(_PeerCheckingConnectionMixin, HTTPSConnection):
-    pass
+    def connect(self) -> None:
+        super().connect()
+        # Handed over now: by the time a caller holds the response, http.client may have let
+        # go of the socket (a response that closes the connection), or urllib3 the connection.
+        if self.on_certificate is not None:
+            self.on_certificate(self.sock.getpeercert(binary_form=True))
 
 
 class GuardedHTTPConnectionPool(HTTPConnectionPool):
@@ -257,16 +264,24 @@ class GuardedHTTPAdapter(HTTPAdapter):
     """A requests transport whose every connection is checked against `policy`.
 
     `lookup` replaces getaddrinfo (a test makes one that hangs); `on_connect` sees every
-    socket right after the guard let it through (the probe's watchdog keeps hold of them).
+    socket right after the guard let it through (the probe's watchdog keeps hold of them);
+    `on_certificate` gets the DER certificate of every TLS connection once its handshake is
+    done (the probe reports its expiry).
     """
 
     def __init__(self, policy: AddressPolicy, *, lookup: Lookup = socket.getaddrinfo,
-                 on_connect: Callable[[socket.socket], None] | None = None, **kwargs) -> None:
+                 on_connect: Callable[[socket.socket], None] | None = None,
+                 on_certificate: Callable[[bytes], None] | None = None,
+                 source_address: str | None = None, **kwargs) -> None:
         # HTTPAdapter.__init__ builds the pool manager, which needs these.
         self.policy = policy
         self.connection_options = {
             "address_policy": policy, "lookup": lookup, "on_connect": on_connect,
+            "on_certificate": on_certificate,
         }
+        if source_address:
+            # urllib3's connections bind to it (_connect_first below).
+            self.connection_options["source_address"] = (source_address, 0)
         super().__init__(**kwargs)
 
     def init_poolmanager(self, *args, **kwargs) -> None:
@@ -289,6 +304,8 @@ def guarded_session(
     allowed_addresses: frozenset[str] = frozenset(),
     lookup: Lookup = socket.getaddrinfo,
     on_connect: Callable[[socket.socket], None] | None = None,
+    on_certificate: Callable[[bytes], None] | None = None,
+    source_address: str | None = None,
 ) -> requests.Session:
     """A session for URLs that users supply. Callers should pass allow_redirects=False and
     follow redirects themselves if at all, so that they decide which headers travel on."""
@@ -297,9 +314,19 @@ def guarded_session(
     # whatever host a user types in.
     session.trust_env = False
     adapter = GuardedHTTPAdapter(
-        AddressPolicy(allow_private, allowed_addresses), lookup=lookup, on_connect=on_connect
+        AddressPolicy(allow_private, allowed_addresses), lookup=lookup, on_connect=on_connect,
+        on_certificate=on_certificate, source_address=source_address,
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = user_agent
     return session
+
+
+def bind_source(sock: socket.socket, source_address: str | None) -> None:
+    """Connect from `source_address` (UPTIME_SOURCE_ADDRESS: the address of a region's
+    network on a multi-homed host), when one is set. An address of the other IP family cannot
+    be reached from it: the bind fails, and so does that connection, rather than leaving from
+    another address than the region's."""
+    if source_address:
+        sock.bind((source_address, 0))

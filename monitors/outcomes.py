@@ -1,6 +1,7 @@
 """What a single check can conclude, with no Django models involved."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import models
 
@@ -22,6 +23,11 @@ class Outcome(models.TextChoices):
     CONNECTION_ERROR = "connection_error", "Connection error"
     ASSERTION_FAILED = "assertion_failed", "Assertion failed"
     AUTH_FAILED = "auth_failed", "Authentication failed"
+    MISSED_HEARTBEAT = "missed_heartbeat", "Heartbeat missed"
+    HEARTBEAT_FAILED = "heartbeat_failed", "Job reported a failure"
+    # Up, but not well: a "degrade" assertion failed, or the certificate expires soon. It
+    # counts as up (it resolves an incident and never opens one) and makes the status amber.
+    DEGRADED = "degraded", "Degraded"
     ERROR = "error", "Check error"
 
 
@@ -41,12 +47,30 @@ class CheckSpec:
 
 
 @dataclass(frozen=True)
+class CertificateSeen:
+    """The certificate a TLS check was shown: enough to warn once per certificate."""
+
+    expires_at: datetime
+    # SHA-256 of the DER certificate, hex: a renewed certificate is a new one to warn about.
+    fingerprint: str
+
+
+UP_OUTCOMES = frozenset({Outcome.OK, Outcome.DEGRADED})
+
+
+@dataclass(frozen=True)
 class ProbeResult:
     outcome: Outcome
     message: str
     status_code: int | None = None
     response_ms: int | None = None
+    # The server's certificate, when the check went over TLS and saw one.
+    certificate: CertificateSeen | None = None
 
     @property
     def is_up(self) -> bool:
-        return self.outcome == Outcome.OK
+        return self.outcome in UP_OUTCOMES
+
+    @property
+    def is_degraded(self) -> bool:
+        return self.outcome == Outcome.DEGRADED

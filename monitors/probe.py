@@ -9,6 +9,7 @@ most the connect timeout (monitors/netguard.py). What is left of the run afterwa
 bookkeeping, and the result is a timeout.
 """
 
+import datetime
 import re
 import socket
 import ssl
@@ -20,15 +21,17 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
+from .certificates import certificate_seen, expires_soon, expiry_message
 from .kinds import Executor
 from .kinds.assertions import Response, first_failure
 from .netguard import BlockedAddressError, DNSTimeoutError, Lookup, guarded_session
-from .outcomes import CheckSpec, Outcome, ProbeResult
+from .outcomes import CertificateSeen, CheckSpec, Outcome, ProbeResult
 from .validators import validate_target_url
 from .watchdog import watchdog
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_CONNECT_SECONDS = 5
+DEFAULT_TLS_WARN_DAYS = 14
 BODY_CHUNK_BYTES = 64 * 1024
 # Headers that carry credentials, which must not follow a redirect to another host.
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
@@ -110,10 +113,13 @@ def _shut_down(sock: socket.socket) -> None:
 
 class _ThreadState(threading.local):
     """Each thread's requests session, reused from check to check, and the cut-off of the
-    run it is doing now."""
+    run it is doing now; while its first request is under way, the certificate (DER) its
+    TLS connection showed."""
 
     session: requests.Session | None = None
     cutoff: Cutoff | None = None
+    first_hop: bool = False
+    certificate: bytes | None = None
 
 
 @dataclass
@@ -123,6 +129,9 @@ class Hop:
     url: str
     method: str
     headers: dict[str, str] = field(default_factory=dict)
+    # The certificate of the monitored URL's own host (the first hop, when it is https://),
+    # kept through redirects: it is the one the monitor's owner is warned about.
+    certificate: CertificateSeen | None = None
 
     @property
     def origin(self) -> tuple[str, str, int]:
@@ -190,8 +199,10 @@ class HttpProbe(Executor):
         verify: bool | str = True,
         allowed_addresses: frozenset[str] = frozenset(),
         lookup: Lookup = socket.getaddrinfo,
+        source_address: str | None = None,
     ) -> None:
         self.allow_private = allow_private
+        self.source_address = source_address
         self.user_agent = user_agent
         self.max_body_bytes = max_body_bytes
         self.max_redirects = max_redirects
@@ -209,6 +220,7 @@ class HttpProbe(Executor):
         hop = Hop(spec.url, spec.method.upper(), dict(spec.headers))
         session = self._session()
         cutoff = self._threads.cutoff = Cutoff()
+        self._threads.first_hop, self._threads.certificate = True, None
         alarm = watchdog.call_at(deadline.started + deadline.seconds, cutoff.fire)
         try:
             assertions = spec.options.get("assertions") or []
@@ -217,7 +229,9 @@ class HttpProbe(Executor):
             outcome, message = self._judge(status_code, spec.expected_status_codes)
             if outcome == Outcome.OK and seen is not None:
                 if failure := first_failure(assertions, seen):
-                    outcome, message = Outcome.ASSERTION_FAILED, failure
+                    outcome, message = failure
+            if outcome == Outcome.OK and hop.certificate is not None:
+                outcome, message = _certificate_verdict(hop.certificate, spec, message)
         except ProbeFailure as failure:
             outcome, message, status_code = failure.outcome, failure.message, failure.status_code
         except Exception as exc:
@@ -232,11 +246,13 @@ class HttpProbe(Executor):
         finally:
             alarm.cancel()
             self._threads.cutoff = None
+            self._threads.first_hop, self._threads.certificate = False, None
             cutoff.close()
             # Cookies live for one run (a login redirect may set one for the next hop), never
             # from one check, or one monitor, to the next.
             session.cookies.clear()
-        return ProbeResult(outcome, message, status_code, deadline.elapsed_ms())
+        return ProbeResult(outcome, message, status_code, deadline.elapsed_ms(),
+                           certificate=hop.certificate)
 
     def _session(self) -> requests.Session:
         """This thread's session. Reusing it saves building a session and its adapters per
@@ -250,6 +266,8 @@ class HttpProbe(Executor):
                 allowed_addresses=self.allowed_addresses,
                 lookup=self.lookup,
                 on_connect=self._watch,
+                on_certificate=self._saw_certificate,
+                source_address=self.source_address,
             )
             threads.session.verify = self.verify
         return threads.session
@@ -258,6 +276,12 @@ class HttpProbe(Executor):
         cutoff = self._threads.cutoff
         if cutoff is not None:
             cutoff.watch(sock)
+
+    def _saw_certificate(self, der: bytes) -> None:
+        # Only the monitored URL's own host: a redirect's target is not what the owner named.
+        threads = self._threads
+        if threads.first_hop:
+            threads.certificate = der
 
     def _fetch(self, session: requests.Session, hop: Hop, spec: CheckSpec,
                deadline: Deadline, *, keep_body: bool = False) -> tuple[int, Response | None]:
@@ -272,6 +296,8 @@ class HttpProbe(Executor):
             )
             # Held now: once the body is read, urllib3 hands the connection back to its pool.
             connection = response.raw.connection
+            if redirects_followed == 0:
+                hop.certificate = self._first_hop_certificate()
             try:
                 status = response.status_code
                 location = response.headers.get("Location")
@@ -298,6 +324,13 @@ class HttpProbe(Executor):
         raise ProbeFailure(
             Outcome.TOO_MANY_REDIRECTS, f"more than {self.max_redirects} redirects", status
         )
+
+    def _first_hop_certificate(self) -> CertificateSeen | None:
+        """The certificate of the first request's connection, parsed (once); None for plain
+        http, which costs it no more than this call."""
+        threads = self._threads
+        der, threads.certificate, threads.first_hop = threads.certificate, None, False
+        return certificate_seen(der) if der else None
 
     def _read_body(self, response: requests.Response, deadline: Deadline, *,
                    keep: bool = False) -> bytes | None:
@@ -338,6 +371,16 @@ class HttpProbe(Executor):
             return Outcome.OK, f"HTTP {status}"
         wanted = " or ".join(str(code) for code in expected) or "2xx"
         return Outcome.WRONG_STATUS, f"expected {wanted}, got {status}"
+
+
+def _certificate_verdict(certificate: CertificateSeen, spec: CheckSpec, message: str
+                         ) -> tuple[Outcome, str]:
+    """An OK check whose certificate expires within tls_warn_days is degraded, and says so."""
+    warn_days = spec.options.get("tls_warn_days") or DEFAULT_TLS_WARN_DAYS
+    now = datetime.datetime.now(tz=datetime.UTC)
+    if not expires_soon(certificate.expires_at, warn_days, now):
+        return Outcome.OK, message
+    return Outcome.DEGRADED, f"certificate {expiry_message(certificate.expires_at, now, warn_days)}"
 
 
 def _text(body: bytes, headers) -> str:

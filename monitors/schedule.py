@@ -33,17 +33,38 @@ def desired_fields(monitor) -> dict:
         "name": task_name(monitor.pk),
         "task": CHECK_TASK,
         "args": json.dumps([monitor.pk]),
-        "kwargs": "{}",
+        # A heartbeat's deadline check is no probe that a duplicate delivery would repeat: it
+        # looks more often than the interval, so the claim's duplicate test (half an interval
+        # since the last result) must not turn it away.
+        "kwargs": _kwargs(monitor),
         "queue": monitor.check_queue,
         "enabled": not monitor.is_paused,
         # A tick that waited longer than one interval is dropped: the next one is due anyway.
-        "expire_seconds": monitor.interval_seconds,
+        "expire_seconds": monitor.schedule_seconds,
         # beat copies these into the message headers; "timelimit" is the header Celery
         # workers read for per-message (hard, soft) limits, so each monitor's limits follow
         # its own timeout rather than one ceiling for all.
         "headers": json.dumps({"timelimit": [limits.hard_time_limit, limits.soft_time_limit]}),
-        "description": f"Checks {monitor.url} every {monitor.interval_seconds}s.",
+        "description": _description(monitor),
     }
+
+
+def _kwargs(monitor) -> str:
+    if monitor.kind == monitor.Kind.HEARTBEAT:
+        return '{"scheduled": false}'
+    if monitor.regions:
+        # One row, one message per region: our beat sends each region its own (the scheduler's
+        # GridEntry), a stock beat one message that the first region's worker fans out.
+        return json.dumps({"regions": list(monitor.regions)})
+    return "{}"
+
+
+def _description(monitor) -> str:
+    if monitor.kind == monitor.Kind.HEARTBEAT:
+        return (f"Checks for a ping every {monitor.interval_seconds}s "
+                f"(grace {monitor.grace_seconds}s).")
+    where = f" from {', '.join(monitor.regions)}" if monitor.regions else ""
+    return f"Checks {monitor.shown_url}{where} every {monitor.interval_seconds}s."
 
 
 def differences(monitor, task: PeriodicTask) -> list[str]:
@@ -51,7 +72,7 @@ def differences(monitor, task: PeriodicTask) -> list[str]:
     changed = [field for field, value in wanted.items() if getattr(task, field) != value]
     schedule = task.interval
     if task.interval_id is None or (schedule.every, schedule.period) != (
-        monitor.interval_seconds,
+        monitor.schedule_seconds,
         IntervalSchedule.SECONDS,
     ):
         changed.append("interval")
@@ -75,7 +96,7 @@ def sync_schedule(monitor) -> PeriodicTask:
         task = task or PeriodicTask()
         for field, value in desired_fields(monitor).items():
             setattr(task, field, value)
-        task.interval = interval_schedule(monitor.interval_seconds)
+        task.interval = interval_schedule(monitor.schedule_seconds)
         task.crontab = task.solar = task.clocked = None
         # save() (not update()) so django-celery-beat bumps its change marker and beat reloads.
         task.save()
@@ -173,7 +194,7 @@ def _apply_desired(monitor, task: PeriodicTask, intervals: _IntervalCache) -> No
     """Set on `task` what sync_schedule() would save, including PeriodicTask.save()'s rule."""
     for field, value in desired_fields(monitor).items():
         setattr(task, field, value)
-    task.interval = intervals[monitor.interval_seconds]
+    task.interval = intervals[monitor.schedule_seconds]
     task.crontab = task.solar = task.clocked = None
     if not task.enabled:
         task.last_run_at = None

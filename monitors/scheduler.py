@@ -48,7 +48,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
+from kombu.exceptions import OperationalError
 from kombu.utils.json import loads
+
+from .beat_lock import BeatLock, NoLock, beat_lock
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +112,7 @@ class GridEntry:
     """A plain interval task, from one row: everything needed to send it, nothing more."""
 
     __slots__ = ("pk", "name", "task", "args", "kwargs", "options", "every", "phase",
-                 "last_run_at", "date_changed", "generation")
+                 "last_run_at", "date_changed", "generation", "sends")
 
     def __init__(self, row: dict) -> None:
         self.pk = row["pk"]
@@ -126,6 +129,7 @@ class GridEntry:
         self.phase = phase_of(self.name, self.every)
         self.options = message_options(row)
         self.date_changed = row["date_changed"]
+        self.sends = fan_out(self.kwargs, self.options)
 
     def slot_at_or_before(self, at: float) -> float:
         return self.phase + ((at - self.phase) // self.every) * self.every
@@ -154,6 +158,17 @@ class ClassicEntry:
     @property
     def name(self) -> str:
         return self.entry.name
+
+
+def fan_out(kwargs: dict, options: dict) -> list[tuple[dict, dict]]:
+    """The messages of one due slot: one, or one per region for a monitor checked from
+    several (kwargs "regions"), each to its region's queue with its `region`."""
+    regions = kwargs.get("regions")
+    if not regions or not isinstance(regions, list):
+        return [(kwargs, options)]
+    rest = {key: value for key, value in kwargs.items() if key != "regions"}
+    return [({**rest, "region": region}, {**options, "queue": f"checks.{region}"})
+            for region in regions]
 
 
 def message_options(row: dict) -> dict:
@@ -207,12 +222,18 @@ class MonitorScheduler(DatabaseScheduler):
         self._writer: ThreadPoolExecutor | None = None
         self._pending_write: Future | None = None
         self._failed_writes: queue.SimpleQueue[list[int]] = queue.SimpleQueue()
+        self._lock: BeatLock = NoLock()  # until setup_schedule() takes the real one
+        self._broker_down_since: float | None = None
+        self._reload_pending = False
         self.stats = {"full_loads": 0, "refreshes": 0, "id_scans": 0, "sent": 0}
         super().__init__(*args, **kwargs)
 
     # --- loading -------------------------------------------------------------------------
 
     def setup_schedule(self) -> None:
+        # A standby beat waits here, before it has read or sent anything (monitors/beat_lock.py).
+        self._lock = beat_lock()
+        self._lock.wait()
         # django-celery-beat writes CELERY_BEAT_SCHEDULE (and celery.backend_cleanup) as rows;
         # from then on they are rows like any other.
         self.install_default_entries(None)
@@ -383,6 +404,20 @@ class MonitorScheduler(DatabaseScheduler):
 
     def tick(self, *args, **kwargs) -> float:
         """Send everything that is due; return how long beat may sleep."""
+        if not self._lock.confirm():
+            logger.error("beat: lost %s (database connection gone); dispatching stops until "
+                         "it is held again", self._lock.description)
+            self._lock.wait()
+            # Another beat may have run meanwhile: its run state is in the rows.
+            self._reload_pending = True
+        if self._reload_pending:
+            try:
+                self.load_all()
+                self._reload_pending = False
+            except (DatabaseError, InterfaceError):
+                # The lock came back before Django's pooled connections noticed the database
+                # had gone: this error marks them unusable, and the next tick reads again.
+                logger.exception("beat: could not reload the schedule; retrying")
         if time.monotonic() >= self._next_refresh:
             self._next_refresh = time.monotonic() + self.refresh_seconds
             try:
@@ -408,8 +443,20 @@ class MonitorScheduler(DatabaseScheduler):
                         else:
                             self._run_classic(entry, now)
                         sent += 1
-            except Exception:
-                logger.exception("beat: a batch of messages may not have reached the broker")
+            except Exception as error:
+                if not self._broker_unreachable(error):
+                    logger.exception("beat: a batch of messages may not have reached the broker")
+                elif self._broker_down_since is None:
+                    # One line per outage, not a traceback per due monitor per tick: what is
+                    # due stays due, and the next ticks try again.
+                    self._broker_down_since = time.monotonic()
+                    logger.warning("beat: cannot reach the broker (%s); due checks wait for it, "
+                                   "and slots missed meanwhile are skipped", error)
+            else:
+                if sent and self._broker_down_since is not None:
+                    logger.warning("beat: the broker is back after %.0f s",
+                                   time.monotonic() - self._broker_down_since)
+                    self._broker_down_since = None
         if len(heap) > 2 * len(self._entries) + 1000:
             self._compact_heap()
         if (self._dirty_grid or self._dirty_classic) and (
@@ -425,12 +472,14 @@ class MonitorScheduler(DatabaseScheduler):
         return max(wait, self.tick_quantum)
 
     def _run_grid(self, entry: GridEntry, now: float) -> None:
-        self._send(entry.name, entry.task, entry.args, entry.kwargs, entry.options)
+        # The next slot after now, whether this send reaches the broker or not: slots missed
+        # while beat was stalled (or the broker away) are not sent late one after another,
+        # since each would be a duplicate of the next.
+        self._schedule_entry(entry, entry.slot_at_or_before(now) + entry.every)
+        for kwargs, options in entry.sends:
+            self._send(entry.name, entry.task, entry.args, kwargs, options)
         entry.last_run_at = now
         self._dirty_grid.add(entry.pk)
-        # The next slot after now: slots missed while beat was stalled are not sent late
-        # one after another, since each would be a duplicate of the next.
-        self._schedule_entry(entry, entry.slot_at_or_before(now) + entry.every)
 
     def _run_classic(self, classic: ClassicEntry, now: float) -> None:
         try:
@@ -440,7 +489,11 @@ class MonitorScheduler(DatabaseScheduler):
             logger.exception("beat: cannot compute the next run of %s", classic.name)
         if is_due:
             entry = classic.entry
-            self._send(entry.name, entry.task, entry.args, entry.kwargs, entry.options)
+            try:
+                self._send(entry.name, entry.task, entry.args, entry.kwargs, entry.options)
+            except Exception:
+                self._schedule_entry(classic, now + 1.0)  # the broker is away: try again
+                raise
             classic.entry = next(entry)
             self._dirty_classic.add(classic.pk)
         if not classic.entry.model.enabled:  # one-off done, or expired
@@ -456,8 +509,22 @@ class MonitorScheduler(DatabaseScheduler):
             else:
                 self.app.send_task(task_name, args, kwargs, producer=self.producer, **options)
             self.stats["sent"] += 1
-        except Exception:
+        except Exception as error:
+            if self._broker_unreachable(error):
+                raise  # tick() says so once, and stops this tick's batch
             logger.exception("beat: could not send %s", name)
+
+    def _broker_unreachable(self, error: BaseException) -> bool:
+        """A connection error of the broker's transport, or kombu's wrapping of one, anywhere
+        in the chain (a failed publish inside a batch surfaces through the batch's exit)."""
+        connection = getattr(self.producer, "connection", None)
+        kinds = (OperationalError, ConnectionError, TimeoutError,
+                 *getattr(connection, "connection_errors", ()))
+        while error is not None:
+            if isinstance(error, kinds):
+                return True
+            error = error.__cause__ or error.__context__
+        return False
 
     def _compact_heap(self) -> None:
         self._heap = [item for item in self._heap if item[3] == item[2].generation]
@@ -529,6 +596,7 @@ class MonitorScheduler(DatabaseScheduler):
             self._writer.shutdown(wait=True)
             self._writer = None
         super().close()
+        self._lock.release()
 
     def should_sync(self) -> bool:
         # Called by celery's Service after every sleep; tick() decides itself.

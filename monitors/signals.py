@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 # What defines the request a check makes, and where it runs: a change to any of these makes the
 # last result describe something else. Name, interval, threshold and channels do not.
 CHECKED_FIELDS = (
-    "url", "method", "request_headers", "expected_status_codes", "timeout_seconds", "region",
+    "kind", "url", "method", "request_headers", "expected_status_codes", "timeout_seconds",
+    "regions", "assertions", "dns_record_type", "dns_expected", "dns_resolver", "tls_warn_days",
 )
 
 

@@ -1,25 +1,25 @@
-"""Uptime and response-time figures over a time window, computed by the database.
+"""Uptime and response-time figures over a time window.
 
-A monitor checked every 10 seconds has about 260,000 results in 30 days; nothing here loads
-them into Python. Uptime and the average are aggregates; the 95th percentile is the one row
-at its rank when the window is ordered by response time (nearest-rank method), which works the
-same on SQLite and PostgreSQL.
+They read whole hours and days from rollups and only the partial edges from raw results
+(monitors/rollups.py), so a 365-day figure costs about as much as a 24-hour one. Percentiles
+come from the rollups' latency histogram: the upper bound of the bucket that holds the
+nearest-rank value, capped at the largest response time.
 """
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
-from .models import CheckResult, Monitor
-from .outcomes import Outcome
+from . import rollups
+from .models import Monitor
 
 WINDOWS = {
     "last_24_hours": timedelta(hours=24),
     "last_7_days": timedelta(days=7),
     "last_30_days": timedelta(days=30),
+    "last_90_days": timedelta(days=90),
+    "last_365_days": timedelta(days=365),
 }
 
 
@@ -34,51 +34,37 @@ class WindowStats:
     average_response_ms: float | None
     p95_response_ms: int | None
 
-
-def window_stats(monitor: Monitor, *, since: datetime, until: datetime) -> WindowStats:
-    checks = CheckResult.objects.filter(
-        monitor=monitor, checked_at__gt=since, checked_at__lte=until
-    )
-    totals = checks.aggregate(
-        checks=Count("id"),
-        up_checks=Count("id", filter=Q(outcome=Outcome.OK)),
-        # Response times of every check that got a response, up or not: a slow 500 is slow.
-        timed=Count("response_ms"),
-        average_response_ms=Avg("response_ms"),
-    )
-    uptime = 100 * totals["up_checks"] / totals["checks"] if totals["checks"] else None
-    average = totals["average_response_ms"]
-    return WindowStats(
-        since=since,
-        until=until,
-        checks=totals["checks"],
-        up_checks=totals["up_checks"],
-        uptime_percent=round(uptime, 3) if uptime is not None else None,
-        average_response_ms=round(average, 1) if average is not None else None,
-        p95_response_ms=percentile_response_ms(checks, 95, count=totals["timed"]),
-    )
+    @classmethod
+    def of(cls, summary: rollups.Summary, *, since: datetime, until: datetime) -> "WindowStats":
+        return cls(since=since, until=until, checks=summary.checks, up_checks=summary.up_checks,
+                   uptime_percent=summary.uptime_percent,
+                   average_response_ms=summary.average_response_ms,
+                   p95_response_ms=summary.percentile_ms(95))
 
 
-def percentile_response_ms(checks, percentile: int, *, count: int) -> int | None:
-    """The nearest-rank percentile of response_ms among `checks`, given how many of them have a
-    response time: the smallest value that at least `percentile`% of them do not exceed."""
-    if count == 0:
-        return None
-    rank = math.ceil(percentile / 100 * count)
-    # A slice, not an index: rows deleted since they were counted (history pruned, the
-    # monitor deleted) must give an answer, not an IndexError.
-    at_rank = (
-        checks.exclude(response_ms=None)
-        .order_by("response_ms")
-        .values_list("response_ms", flat=True)[rank - 1 : rank]
-    )
-    return next(iter(at_rank), None)
+def window_stats(monitor: Monitor, *, since: datetime, until: datetime,
+                 region: str | None = None, done: rollups.Rolled | None = None) -> WindowStats:
+    summary = rollups.summaries([monitor.pk], since=since, until=until, region=region,
+                                done=done)[monitor.pk]
+    return WindowStats.of(summary, since=since, until=until)
 
 
-def uptime_report(monitor: Monitor, *, now: datetime | None = None) -> dict[str, WindowStats]:
-    """The figures over each of WINDOWS, ending now."""
+def uptime_report(monitor: Monitor, *, now: datetime | None = None,
+                  region: str | None = None, windows=WINDOWS) -> dict[str, WindowStats]:
+    """The figures over each of `windows`, ending now: of one region's checks, or of all."""
     now = now or timezone.now()
+    done = rollups.rolled()
     return {
-        name: window_stats(monitor, since=now - length, until=now)
-        for name, length in WINDOWS.items()
+        name: window_stats(monitor, since=now - length, until=now, region=region, done=done)
+        for name, length in windows.items()
     }
+
+
+def uptime_reports(monitor_ids, *, window: timedelta, now: datetime | None = None
+                   ) -> dict[int, WindowStats]:
+    """Many monitors' figures over one window ending now, in the same few queries as one's."""
+    now = now or timezone.now()
+    since = now - window
+    return {monitor_id: WindowStats.of(summary, since=since, until=now)
+            for monitor_id, summary in rollups.summaries(monitor_ids, since=since,
+                                                         until=now).items()}

@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -6,6 +7,7 @@ from django.core.validators import URLValidator
 _url_syntax = URLValidator(schemes=["http", "https"])
 MAX_HEADER_NAME_LENGTH = 200
 MAX_HEADER_VALUE_LENGTH = 4000
+_region_name = re.compile(r"[-a-zA-Z0-9_]{1,40}")
 
 
 def validate_target_url(value: str) -> None:
@@ -102,3 +104,22 @@ def validate_assertions(value: object) -> None:
 
     if problems := assertion_problems(value):
         raise ValidationError(problems)
+
+
+MAX_REGIONS = 10
+
+
+def validate_regions(value: object) -> None:
+    """A list of distinct region names, each a slug (it names the queue checks.<region>)."""
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ValidationError('Give a list of region names, e.g. ["us", "in"].')
+    bad = [name for name in value if not _region_name.fullmatch(name)]
+    if bad:
+        raise ValidationError(
+            "Region names are letters, digits, - and _, at most 40 (got %(bad)s).",
+            params={"bad": ", ".join(repr(name) for name in bad)},
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError("Each region may be listed once.")
+    if len(value) > MAX_REGIONS:
+        raise ValidationError("At most %(max)s regions.", params={"max": MAX_REGIONS})

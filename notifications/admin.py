@@ -71,11 +71,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("incident", "channel", "event", "status", "attempts", "created_at",
-                    "delivered_at", "last_error")
+    # A monitor's own event (certificate.expiring) has a monitor and no incident.
+    list_display = ("incident", "monitor", "channel", "event", "status", "attempts",
+                    "created_at", "delivered_at", "last_error")
     list_filter = ("status", "event", "channel__kind")
-    search_fields = ("incident__monitor__name", "channel__name", "last_error")
-    list_select_related = ("incident__monitor", "channel")
+    search_fields = ("incident__monitor__name", "monitor__name", "channel__name", "last_error")
+    list_select_related = ("incident__monitor", "monitor", "channel")
 
 
 @admin.register(NotificationLog)

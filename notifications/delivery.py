@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .messages import Notification
-from .models import Delivery, NotificationLog
+from .messages import CertificateNotification, Notification
+from .models import Delivery, Event, NotificationLog
 from .transports import TransportError
 
 # Longer than any attempt can take (the transport's timeouts plus the task's hard limit), so a
@@ -36,7 +36,28 @@ def claim(delivery_id: int) -> Delivery | None:
     )
     if not claimed:
         return None
-    return Delivery.objects.select_related("incident__monitor", "channel").get(pk=delivery_id)
+    return Delivery.objects.select_related("incident__monitor", "monitor", "channel").get(
+        pk=delivery_id
+    )
+
+
+def notification_for(delivery: Delivery) -> Notification:
+    """What the transport sends: an incident's notification, or a monitor's own event."""
+    if delivery.event == Event.CERTIFICATE_EXPIRING:
+        return CertificateNotification(
+            event=delivery.event,
+            incident=None,
+            monitor=delivery.monitor,
+            idempotency_key=delivery.idempotency_key,
+            expires_at=delivery.certificate_expires_at,
+            fingerprint=delivery.certificate_fingerprint,
+        )
+    return Notification(
+        event=delivery.event,
+        incident=delivery.incident,
+        monitor=delivery.incident.monitor,
+        idempotency_key=delivery.idempotency_key,
+    )
 
 
 def attempt(delivery_id: int) -> float | None:
@@ -48,14 +69,8 @@ def attempt(delivery_id: int) -> float | None:
     if delivery.is_moot():
         _finish(delivery, Delivery.Status.SUPPRESSED)
         return None
-    notification = Notification(
-        event=delivery.event,
-        incident=delivery.incident,
-        monitor=delivery.incident.monitor,
-        idempotency_key=delivery.idempotency_key,
-    )
     try:
-        response = delivery.channel.transport.notify(notification)
+        response = delivery.channel.transport.notify(notification_for(delivery))
     except TransportError as error:
         return _failed(delivery, error)
     _finish(delivery, Delivery.Status.DELIVERED, delivered_at=timezone.now(), last_error="")

@@ -10,14 +10,18 @@ those values with the escaper it is given and marks them safe; Django's autoesca
 would write "AT&amp;T" into a plain-text mail, then leaves them alone. `monitor` and `incident`
 stay in the context for anything else a template wants, but their text is HTML-escaped by
 Django wherever it appears.
+
+A monitor's certificate.expiring has no incident: CertificateNotification words it from
+templates/notifications/certificate/, with host, expires_at and expires_in.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template.loader import render_to_string, select_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape as html_escape
@@ -75,7 +79,8 @@ class Notification:
             "monitor": monitor,
             "incident": incident,
             "monitor_name": text(monitor.name),
-            "monitor_target": text(monitor.url),
+            # shown_url: a password in a postgres:// or redis:// target is never sent out.
+            "monitor_target": text(monitor.shown_url),
             # Ours, not a user's: left to Django's escaping, which is right for an href and
             # changes nothing in a URL made of SITE_URL and a path, where a markup escaper
             # (Discord's backslashes) would break the link.
@@ -96,19 +101,24 @@ class Notification:
         context = self.context(escape or escape_for(template))
         return render_to_string(f"notifications/{template}", context).strip()
 
+    def monitor_payload(self) -> dict:
+        """The monitor as every webhook payload describes it (a password in its URL is ***)."""
+        monitor = self.monitor
+        return {
+            "id": monitor.pk,
+            "name": monitor.name,
+            "url": monitor.shown_url,
+            "status": monitor.status,
+            "link": self.monitor_url,
+        }
+
     def as_payload(self) -> dict:
         """The JSON body of a webhook: stable field names that receivers can rely on."""
-        incident, monitor = self.incident, self.monitor
+        incident = self.incident
         return {
             "event": self.event,
             "idempotency_key": self.idempotency_key,
-            "monitor": {
-                "id": monitor.pk,
-                "name": monitor.name,
-                "url": monitor.url,
-                "status": monitor.status,
-                "link": self.monitor_url,
-            },
+            "monitor": self.monitor_payload(),
             "incident": {
                 "id": incident.pk,
                 "started_at": incident.down_since.isoformat(),
@@ -116,6 +126,94 @@ class Notification:
                 "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
                 "cause": incident.cause,
                 "duration_seconds": int(incident.duration.total_seconds()),
+            },
+            "text": self.render("summary.txt"),
+        }
+
+
+def certificate_host(url: str) -> str:
+    """The server whose certificate it is, as people write it: the host, with its port unless
+    that is 443 (https://host:port for tls, the monitored https:// URL for http)."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port and port != 443 else host
+
+
+def expires_in_words(expires_at: datetime, now: datetime | None = None) -> str:
+    """'in 5 days', 'in 1 day', or 'today' (also for a warning delivered late, after the
+    expiry: the exact time is written next to it)."""
+    days = (expires_at - (now or timezone.now())).days
+    if days < 1:
+        return "today"
+    return f"in {days} day{'s' if days != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class CertificateNotification(Notification):
+    """certificate.expiring: the certificate of a monitor's server runs out within its
+    tls_warn_days. No incident (`incident` is None): the facts are the monitor, the host and
+    the expiry, worded by templates/notifications/certificate/."""
+
+    expires_at: datetime | None = None
+    fingerprint: str = ""
+
+    @property
+    def happened_at(self) -> datetime:
+        return timezone.now()
+
+    @property
+    def host(self) -> str:
+        return certificate_host(self.monitor.url)
+
+    def context(self, escape: Escape = no_escape) -> dict:
+        monitor = self.monitor
+
+        def text(value: object) -> SafeString:
+            return mark_safe(escape(str(value or "")))
+
+        return {
+            "event": self.event,
+            "is_certificate_expiring": True,
+            "monitor": monitor,
+            "monitor_name": text(monitor.name),
+            "monitor_target": text(monitor.shown_url),
+            "monitor_url": self.monitor_url,
+            "host": text(self.host),
+            "expires_at": self.expires_at,
+            "expires_at_unix": int(self.expires_at.timestamp()),
+            "expires_in": self.expires_in,
+            "fingerprint": self.fingerprint,
+        }
+
+    @property
+    def expires_in(self) -> str:
+        return expires_in_words(self.expires_at)
+
+    def render(self, template: str, escape: Escape | None = None) -> str:
+        # A transport added later with a template of its own gets the one-line summary rather
+        # than an incident's wording about an incident that does not exist.
+        chosen = select_template([
+            f"notifications/certificate/{template}", "notifications/certificate/summary.txt"
+        ])
+        return chosen.render(self.context(escape or escape_for(template))).strip()
+
+    def as_payload(self) -> dict:
+        return {
+            "event": self.event,
+            "idempotency_key": self.idempotency_key,
+            "monitor": self.monitor_payload(),
+            "incident": None,
+            "expires_at": self.expires_at.isoformat(),
+            "certificate": {
+                "host": self.host,
+                "expires_at": self.expires_at.isoformat(),
+                "fingerprint_sha256": self.fingerprint,
             },
             "text": self.render("summary.txt"),
         }

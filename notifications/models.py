@@ -17,6 +17,10 @@ class Event(models.TextChoices):
     # has acknowledged it; such a channel hears nothing of the incident before that.
     INCIDENT_ESCALATED = "incident.escalated", "Escalated (unacknowledged)"
     INCIDENT_RESOLVED = "incident.resolved", "Incident resolved"
+    # Of a monitor, not an incident: its server's certificate expires within tls_warn_days.
+    # Sent once per certificate (Delivery.certificate_fingerprint), never held by maintenance
+    # (it is no outage), never reminded or escalated.
+    CERTIFICATE_EXPIRING = "certificate.expiring", "Certificate expiring"
     # A sample sent from a channel's "test" action: logged, never a Delivery.
     TEST = "test", "Test message"
 
@@ -120,8 +124,11 @@ class DeliveryQuerySet(models.QuerySet):
 
 
 class Delivery(models.Model):
-    """One notification intent, the outbox row: written in the incident's transaction, then
-    sent by a task. The unique key makes each (incident, channel, event) deliver once."""
+    """One notification intent, the outbox row: written in the transaction of what it
+    announces, then sent by a task. Most are about an incident, and the unique key makes each
+    (incident, channel, event, sequence) deliver once. A monitor's certificate.expiring has
+    no incident: it names the monitor and the certificate, and delivers once per
+    (monitor, channel, event, certificate)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -134,8 +141,18 @@ class Delivery(models.Model):
         SUPPRESSED = "suppressed", "Suppressed (over during maintenance)"
 
     incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.CASCADE, related_name="deliveries"
+        "incidents.Incident", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="deliveries",
     )
+    # Set instead of `incident` for an event of the monitor itself (certificate.expiring).
+    monitor = models.ForeignKey(
+        "monitors.Monitor", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    # certificate.expiring: the certificate announced (SHA-256 of its DER, hex) and its expiry,
+    # as the check saw them: the monitor's own fields move on when the certificate is renewed.
+    certificate_fingerprint = models.CharField(max_length=64, blank=True)
+    certificate_expires_at = models.DateTimeField(null=True, blank=True)
     channel = models.ForeignKey(
         NotificationChannel, on_delete=models.CASCADE, related_name="deliveries"
     )
@@ -159,7 +176,19 @@ class Delivery(models.Model):
             models.UniqueConstraint(
                 fields=["incident", "channel", "event", "sequence"],
                 name="one_delivery_per_event",
-            )
+            ),
+            # NULL incidents never collide above, so a monitor's event has a key of its own:
+            # a warning written twice (two workers, a redelivered check) is stored once.
+            models.UniqueConstraint(
+                fields=["monitor", "channel", "event", "certificate_fingerprint"],
+                condition=models.Q(incident__isnull=True),
+                name="one_monitor_delivery_per_event",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(incident__isnull=False, monitor__isnull=True)
+                | models.Q(incident__isnull=True, monitor__isnull=False),
+                name="delivery_of_an_incident_or_a_monitor",
+            ),
         ]
         indexes = [
             # The sweep only ever looks at undelivered rows; keep that index small.
@@ -182,6 +211,9 @@ class Delivery(models.Model):
 
     @property
     def idempotency_key(self) -> str:
+        if self.incident_id is None:
+            return (f"monitor:{self.monitor_id}:{self.channel_id}:{self.event}:"
+                    f"{self.certificate_fingerprint[:16]}")
         key = f"{self.incident_id}:{self.channel_id}:{self.event}"
         return f"{key}:{self.sequence}" if self.sequence else key
 

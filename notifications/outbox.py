@@ -6,17 +6,26 @@ Who hears about an incident:
   unacknowledged for its escalate_after_minutes (notifications/follow_up.py);
 - incident.reminder: a channel with remind_every_minutes that was told about the incident,
   while it stays open and unacknowledged (notifications/follow_up.py);
-- incident.resolved: every channel that was told it opened (or escalated), and only those.
+- incident.resolved: every channel that was told it opened (or escalated), and only those;
+- certificate.expiring (a monitor's, no incident): the channels an incident.opened goes to,
+  escalation channels included (a warning days ahead is for everyone who would be paged).
 
-During a maintenance window the rows are written HELD until the window ends; follow_up.py
-releases them then, or suppresses them when the outage they announce is already over.
+During a maintenance window the incident rows are written HELD until the window ends;
+follow_up.py releases them then, or suppresses them when the outage they announce is already
+over. A certificate warning is not held: it is no outage, and the certificate expires on its
+own schedule whatever the window.
 """
+
+import logging
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from .models import Delivery, Event, NotificationChannel
+
+logger = logging.getLogger(__name__)
 
 # The events that tell a channel an incident exists; a resolution goes to those channels.
 ANNOUNCEMENTS = (Event.INCIDENT_OPENED, Event.INCIDENT_ESCALATED)
@@ -77,6 +86,41 @@ def enqueue(incident, event: str, *, channels=None, sequence: int = 0) -> list[D
     return created
 
 
+def enqueue_certificate_expiring(monitor, certificate) -> list[Delivery]:
+    """One certificate.expiring Delivery per channel of `monitor`, about `certificate` (a
+    monitors.outcomes.CertificateSeen), published once the transaction commits. The caller
+    (Monitor.warn_certificate_expiring) claimed the certificate first; the unique key on
+    (monitor, channel, event, fingerprint) still makes a second write of it a no-op."""
+    event = Event.CERTIFICATE_EXPIRING
+    channel_ids = list(channels_for(monitor).values_list("pk", flat=True))
+    same_certificate = Delivery.objects.filter(
+        monitor=monitor, event=event, certificate_fingerprint=certificate.fingerprint
+    )
+    existing = set(same_certificate.values_list("channel_id", flat=True))
+    new_channel_ids = [pk for pk in channel_ids if pk not in existing]
+    if not new_channel_ids:
+        return []
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                monitor=monitor,
+                channel_id=channel_id,
+                event=event,
+                certificate_fingerprint=certificate.fingerprint,
+                certificate_expires_at=certificate.expires_at,
+                next_attempt_at=timezone.now(),
+            )
+            for channel_id in new_channel_ids
+        ],
+        ignore_conflicts=True,
+    )
+    created = list(same_certificate.filter(channel_id__in=new_channel_ids))
+    if created:
+        ids = [delivery.pk for delivery in created]
+        transaction.on_commit(lambda: publish(ids), robust=True)
+    return created
+
+
 def default_channels(incident, event: str) -> list[NotificationChannel]:
     if event == Event.INCIDENT_OPENED:
         return list(channels_for(incident.monitor).filter(escalate_after_minutes__isnull=True))
@@ -99,7 +143,15 @@ def default_channels(incident, event: str) -> list[NotificationChannel]:
 
 
 def publish(delivery_ids: list[int]) -> None:
+    """Hand the committed deliveries to the notifications queue. A broker that is away loses
+    nothing: the rows stay pending and the outbox sweep publishes them, so one line says so
+    instead of a traceback from the commit hook."""
     from .tasks import deliver
 
-    for delivery_id in delivery_ids:
-        deliver.delay(delivery_id)
+    for position, delivery_id in enumerate(delivery_ids):
+        try:
+            deliver.delay(delivery_id)
+        except BrokerError as error:
+            logger.warning("outbox: %d deliveries not published (%s); the outbox sweep will",
+                           len(delivery_ids) - position, error)
+            return

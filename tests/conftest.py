@@ -63,6 +63,14 @@ def queue_length(redis_server):
 
 
 @pytest.fixture
+def fresh_status_pages(redis_server):
+    """Forget every cached status page and lookup (uptime/public_pages.py): they outlive a
+    test, and the next test's page may get the same id (SQLite reuses rolled-back ids)."""
+    for key in redis_server.scan_iter("*status-page*"):
+        redis_server.delete(key)
+
+
+@pytest.fixture
 def receiver():
     server = WebhookReceiver().start()
     yield server
@@ -95,6 +103,14 @@ def no_throttling(settings):
             scope: None for scope in settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def no_sign_in_lockouts(redis_server):
+    """Failed sign-ins are counted in the suite's Redis (uptime/accounts/lockout.py) and would
+    outlive the test that made them: every test starts with none."""
+    for key in redis_server.scan_iter("*sign-in-*"):
+        redis_server.delete(key)
 
 
 @pytest.fixture

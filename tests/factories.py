@@ -4,8 +4,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from incidents.models import Incident
-from monitors.models import CheckResult, MaintenanceWindow, Monitor
+from incidents.models import Incident, IncidentUpdate
+from monitors.models import CheckResult, MaintenanceWindow, Monitor, StatusPage
 from monitors.outcomes import Outcome
 from notifications.models import Delivery, Device, NotificationChannel
 
@@ -50,6 +50,26 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     monitor = factory.SubFactory(MonitorFactory)
     opened_at = factory.LazyFunction(timezone.now)
     cause = "connection refused"
+
+
+class IncidentUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncidentUpdate
+
+    incident = factory.SubFactory(IncidentFactory)
+    status = IncidentUpdate.Status.INVESTIGATING
+    message = "We are looking into it."
+
+
+class StatusPageFactory(factory.django.DjangoModelFactory):
+    """A page of its owner's; give it monitors with page.set_layout([ids], {}, [])."""
+
+    class Meta:
+        model = StatusPage
+
+    owner = factory.SubFactory(UserFactory)
+    slug = factory.Sequence(lambda n: f"status-{n}")
+    title = factory.Sequence(lambda n: f"Status {n}")
 
 
 class NotificationChannelFactory(factory.django.DjangoModelFactory):

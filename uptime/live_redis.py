@@ -137,3 +137,33 @@ def _clients_for(layer: RedisChannelLayer, timeout: float) -> list[redis.Redis]:
                 for host in layer.hosts
             ]
         return clients
+
+
+async def change_groups(layer, channel: str, *, add: list[str] = (),
+                        discard: list[str] = ()) -> None:
+    """group_add and group_discard of many groups for one channel, in one pipeline per Redis
+    shard: a socket subscribing to a page of 100 monitors joins 100 groups, which one call
+    each would take 200 round trips for (and a thousand at once exhaust the layer's pool).
+    Writes what RedisChannelLayer's own calls write; any other layer gets those calls."""
+    if not handles(layer):
+        for group in add:
+            await layer.group_add(group, channel)
+        for group in discard:
+            await layer.group_discard(group, channel)
+        return
+    by_shard: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for action, groups in (("add", add), ("discard", discard)):
+        for group in groups:
+            assert layer.require_valid_group_name(group), "Group name not valid"
+            by_shard[layer.consistent_hash(group)].append((action, group))
+    now = time.time()
+    for index, changes in by_shard.items():
+        pipe = layer.connection(index).pipeline(transaction=False)
+        for action, group in changes:
+            key = layer._group_key(group)
+            if action == "add":
+                pipe.zadd(key, {channel: now})
+                pipe.expire(key, layer.group_expiry)
+            else:
+                pipe.zrem(key, channel)
+        await pipe.execute()

@@ -1,6 +1,7 @@
 """Publish the changes a check does not make: monitors created, edited, paused, resumed and
-deleted, and incidents acknowledged, whoever made them (admin, API, web, shell); and close the
-sockets of an API token that was revoked or a browser session that logged out.
+deleted, incidents acknowledged and their updates posted, whoever made them (admin, API, web,
+shell); and close the sockets of an API token that was revoked or a browser session that
+logged out.
 
 Checks publish their own results and incident transitions (monitors/checking.py). These
 receivers publish only after the transaction commits, so a dashboard never shows a change that
@@ -13,7 +14,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from knox.models import AuthToken
 
-from incidents.models import IncidentEvent
+from incidents.models import IncidentEvent, IncidentUpdate
 from monitors.models import Monitor
 
 from . import live
@@ -71,6 +72,34 @@ def publish_acknowledged(sender, instance: IncidentEvent, created: bool, raw: bo
         "type": "incident.acknowledged",
         "monitor": live.monitor_state(monitor),
         "incident": live.incident_state(incident),
+    })
+
+
+@receiver(post_save, sender=IncidentUpdate, dispatch_uid="live.publish_update_posted")
+def publish_update_posted(sender, instance: IncidentUpdate, raw: bool = False,
+                          **kwargs) -> None:
+    # Posted from the API, the web or the admin (which may also edit one): the incident's
+    # cards refetch, and the status pages of its monitor re-render (live.py).
+    if not raw:
+        publish_incident_updated(instance)
+
+
+@receiver(post_delete, sender=IncidentUpdate, dispatch_uid="live.publish_update_removed")
+def publish_update_removed(sender, instance: IncidentUpdate, origin=None, **kwargs) -> None:
+    # Removed by hand (the admin), not with its incident or monitor: those say so themselves.
+    origin_model = getattr(origin, "model", type(origin))
+    if origin_model is IncidentUpdate:
+        publish_incident_updated(instance)
+
+
+def publish_incident_updated(update: IncidentUpdate) -> None:
+    incident = update.incident
+    monitor = incident.monitor
+    publish_on_commit(monitor.owner_id, {
+        "type": "incident.updated",
+        "monitor": live.monitor_state(monitor),
+        "incident": live.incident_state(incident),
+        "update": live.update_state(update),
     })
 
 

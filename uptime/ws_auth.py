@@ -12,7 +12,7 @@ from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from knox.settings import CONSTANTS as knox_constants
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 
 from uptime.api.authentication import TokenAuthentication
 
@@ -45,7 +45,7 @@ def presented_token(scope: dict) -> str | None:
 def user_for_token(token: str):
     try:
         user, _ = TokenAuthentication().authenticate_credentials(token.encode())
-    except AuthenticationFailed:
+    except (AuthenticationFailed, PermissionDenied):  # PermissionDenied: staff owing 2FA
         return AnonymousUser()
     return user
 

@@ -3,6 +3,7 @@
 import ipaddress
 import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -42,17 +43,23 @@ INSTALLED_APPS = [
     "monitors",
     "incidents",
     "notifications",
+    "uptime.accounts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's static files under daphne, in dev and in production alike.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A status page's own domain gets that page and nothing else (uptime/custom_domains.py),
+    # without being in ALLOWED_HOSTS: before the host check, after the static files.
+    "uptime.custom_domains.CustomDomainMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # UPTIME_STAFF_REQUIRE_2FA: staff without two-factor reach only its enrolment page.
+    "uptime.accounts.web.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -119,6 +126,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The lockout backend first: while an address or account is locked out it stops authenticate()
+# before any password is checked (uptime/accounts/backends.py).
+AUTHENTICATION_BACKENDS = [
+    "uptime.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins (web, admin, API), counted in the shared Redis (uptime/accounts/lockout.py).
+UPTIME_LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("UPTIME_LOGIN_ACCOUNT_FAILURE_LIMIT", 5, minimum=1)
+UPTIME_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("UPTIME_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+UPTIME_LOGIN_LOCKOUT_SECONDS = env_int("UPTIME_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
+# Staff must sign in with a second factor (uptime/accounts/totp.py).
+UPTIME_STAFF_REQUIRE_2FA = env_bool("UPTIME_STAFF_REQUIRE_2FA", False)
+# A password reset link works once, within this many seconds (Django's default is 3 days).
+PASSWORD_RESET_TIMEOUT = env_int("UPTIME_PASSWORD_RESET_TIMEOUT_SECONDS", 3 * 3600, minimum=60)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -132,6 +154,10 @@ SITE_URL = env_str(
     "SITE_URL", f"http://{env_str('HOST', '127.0.0.1')}:{env_int('PORT', 8000, minimum=1)}"
 ).rstrip("/")
 
+# /metrics (uptime/metrics.py) answers only "Authorization: Bearer <this>"; empty turns the
+# endpoint off (404), so a server says nothing about itself until someone chooses a token.
+UPTIME_METRICS_TOKEN = env_str("UPTIME_METRICS_TOKEN", "")
+
 # The web frontend (uptime/web/): its login page, and where logging in and out lead.
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
@@ -144,8 +170,13 @@ REDIS_URL = env_str("REDIS_URL", "")
 EMBEDDED_REDIS = REDIS_URL == ""
 if EMBEDDED_REDIS:
     REDIS_URL = f"unix://{embedded_redis_socket()}"
-# kombu spells a unix-socket Redis "redis+socket://".
-CELERY_BROKER_URL = REDIS_URL.replace("unix://", "redis+socket://", 1)
+# The broker: Redis by default (kombu spells a unix-socket Redis "redis+socket://"), or
+# RabbitMQ (amqp://user:password@host:5672/vhost), which redelivers a dead worker's message as
+# soon as its connection drops instead of after Redis's visibility timeout. The channel layer
+# and the cache stay on REDIS_URL either way.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL.replace(
+    "unix://", "redis+socket://", 1
+)
 EMBEDDED_REDIS_SOCKET = embedded_redis_socket() if EMBEDDED_REDIS else None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -158,17 +189,50 @@ CELERY_TASK_ROUTES = {
     "incidents.*": {"queue": "notifications"},
 }
 # Must exceed the longest claim lease (see uptime/budgets.py); tests assert the nesting.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Redis only: how long a message taken by a worker that died stays invisible before another
+# worker gets it. RabbitMQ has no such timeout (see CELERY_BROKER_URL).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("UPTIME_BROKER_VISIBILITY_TIMEOUT", 3600, minimum=1)
+}
+if CELERY_BROKER_URL.startswith(("redis", "rediss")):
+    # A Redis that restarts closes its connections, and workers and beat notice at once. One
+    # that vanishes (a failover, a dead host, a NAT that forgot the flow) answers nothing: a
+    # publish would wait for ever without a read timeout (beat stops dispatching), and a
+    # worker's BRPOP connection is only found dead by kombu's health check, after
+    # brpop_timeout + 2 x health_check_interval (51 s with kombu's 25 s; 21 s here).
+    # No retry_on_timeout: kombu then gives up pipelined publishing (beat's batches), since
+    # a pipeline replayed after a timeout may push its messages twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
+        "socket_keepalive": True,  # kombu leaves it out for a unix socket
+        "health_check_interval": 10,
+    }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When the broker connection drops, a check in flight finishes and stores its result (the
+# database owns it); only its acknowledgement is lost, and a redelivery meets the check's
+# claim. Cancelling it (Celery 6's default) would throw that result away.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TIMEZONE = TIME_ZONE
 # One PeriodicTask per monitor, dispatched on a jittered grid without per-tick whole-schedule
 # work (monitors/scheduler.py). django-celery-beat's stock scheduler stays selectable, which is
 # how `make bench` measures the two side by side.
 CELERY_BEAT_SCHEDULER = env_str("UPTIME_BEAT_SCHEDULER", "monitors.scheduler:MonitorScheduler")
+# One active beat: ours takes a lock (a PostgreSQL advisory lock, or a file lock next to the
+# SQLite file) and a second beat stands by until the first dies (monitors/beat_lock.py). Off,
+# every beat dispatches and the per-monitor claim alone keeps one result per slot.
+UPTIME_BEAT_LOCK = env_bool("UPTIME_BEAT_LOCK", True)
 CELERY_BEAT_SCHEDULE = {
     # Safety net for the notification outbox: anything committed but never published.
     "notifications.sweep_outbox": {
         "task": "notifications.sweep_outbox",
+        "schedule": 30.0,
+        "options": {"queue": "notifications", "expires": 30},
+    },
+    # Monitors not checked on time (monitors/gaps.py): on the notifications queue, so it
+    # still runs when the checks queue is what is stuck.
+    "monitors.detect_gaps": {
+        "task": "monitors.detect_gaps",
         "schedule": 30.0,
         "options": {"queue": "notifications", "expires": 30},
     },
@@ -177,6 +241,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.follow_up",
         "schedule": float(env_int("UPTIME_FOLLOW_UP_SECONDS", 60, minimum=5)),
         "options": {"queue": "notifications", "expires": 60},
+    },
+    # History (monitors/rollups.py): hourly and daily rollups of finished hours, then the
+    # deletion of raw results and rollups past their retention.
+    "monitors.roll_up_history": {
+        "task": "monitors.roll_up_history",
+        "schedule": 60.0,
+        "options": {"queue": "notifications", "expires": 60},
+    },
+    "monitors.prune_history": {
+        "task": "monitors.prune_history",
+        "schedule": 3600.0,
+        "options": {"queue": "notifications", "expires": 3600},
     },
 }
 DJANGO_CELERY_BEAT_TZ_AWARE = True
@@ -224,6 +300,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "uptime@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The staff told about trouble on our side (a monitoring gap over 5 minutes): comma-separated
+# addresses. Monitors' owners are never told about those.
+ADMINS = [(address, address) for address in env_list("UPTIME_ADMINS", [])]
 
 # --- Checks -------------------------------------------------------------------------------
 UPTIME_ALLOW_PRIVATE_TARGETS = env_bool("UPTIME_ALLOW_PRIVATE_TARGETS", False)
@@ -237,6 +317,29 @@ for _network in UPTIME_ALLOWED_PRIVATE_NETWORKS:
         raise ImproperlyConfigured(
             f"UPTIME_ALLOWED_PRIVATE_NETWORKS: {_network!r} is not a network such as 10.0.0.0/8"
         ) from None
+# The CA bundle TLS checks trust (tls, https, rediss, postgres with sslmode=verify-*), instead
+# of certifi's (tls, https) and the system's (rediss) or libpq's (postgres) defaults: for a team
+# whose services carry certificates of its own CA. To trust both, concatenate the two bundles.
+UPTIME_TLS_CA_FILE = env_str("UPTIME_TLS_CA_FILE", "")
+if UPTIME_TLS_CA_FILE and not Path(UPTIME_TLS_CA_FILE).is_file():
+    raise ImproperlyConfigured(f"UPTIME_TLS_CA_FILE: no file at {UPTIME_TLS_CA_FILE!r}")
+# The local address this worker's checks connect from (every kind but postgres, whose libpq
+# cannot bind one): on a multi-homed host, a region's own network. Empty: the system's choice.
+UPTIME_SOURCE_ADDRESS = env_str("UPTIME_SOURCE_ADDRESS", "")
+if UPTIME_SOURCE_ADDRESS:
+    try:
+        ipaddress.ip_address(UPTIME_SOURCE_ADDRESS)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"UPTIME_SOURCE_ADDRESS: {UPTIME_SOURCE_ADDRESS!r} is not an IP address"
+        ) from None
+# History kept (monitors/rollups.py): raw check results for 30 days, hourly rollups for 35
+# (the hourly charts; at 10,000 monitors a year of them would be 20 GB), daily rollups for
+# 400 (a year of status-page bars and 365 d figures).
+UPTIME_RAW_RETENTION_DAYS = env_int("UPTIME_RAW_RETENTION_DAYS", 30, minimum=1)
+UPTIME_HOURLY_ROLLUP_RETENTION_DAYS = env_int("UPTIME_HOURLY_ROLLUP_RETENTION_DAYS", 35,
+                                              minimum=1)
+UPTIME_ROLLUP_RETENTION_DAYS = env_int("UPTIME_ROLLUP_RETENTION_DAYS", 400, minimum=1)
 UPTIME_MIN_INTERVAL_SECONDS = env_int("UPTIME_MIN_INTERVAL_SECONDS", 10, minimum=1)
 UPTIME_MAX_TIMEOUT_SECONDS = env_int("UPTIME_MAX_TIMEOUT_SECONDS", 60, minimum=1)
 UPTIME_MAX_BODY_BYTES = env_int("UPTIME_MAX_BODY_BYTES", 1024 * 1024, minimum=1)
@@ -306,6 +409,11 @@ REST_FRAMEWORK = {
         "auth": env_str("UPTIME_API_AUTH_RATE", "10/minute"),
         "check-now": env_str("UPTIME_API_CHECK_NOW_RATE", "6/minute"),
         "channel-test": env_str("UPTIME_API_CHANNEL_TEST_RATE", "6/minute"),
+        # Per ping URL (monitors/api/pings.py): a job pings once or twice a run, so this only
+        # stops one stuck in a loop.
+        "ping": env_str("UPTIME_PING_RATE", "60/minute"),
+        # Reset mails asked for, per client address: each one sends a mail.
+        "password-reset": env_str("UPTIME_PASSWORD_RESET_RATE", "5/hour"),
     },
     # 0 keys throttles on REMOTE_ADDR alone; behind N reverse proxies set N, so they read the
     # client's address from X-Forwarded-For. Trusting that header by default would let any
@@ -313,6 +421,9 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env_int("UPTIME_API_NUM_PROXIES", 0, minimum=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# knox's token model is swappable; accounts.TokenDevice points at it, and a migration that
+# names a swappable model reads the setting.
+KNOX_TOKEN_MODEL = "knox.AuthToken"
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env_int("UPTIME_API_TOKEN_TTL_DAYS", 30, minimum=1)),
     # A device in use keeps its token alive; one left unused for a whole TTL is signed out.

@@ -17,4 +17,13 @@ if EMBEDDED_REDIS:
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# HSTS: browsers keep to HTTPS for this long once they have seen it. 0 (the default) sends
+# nothing, since a site that still answers some names over plain HTTP would lock them out;
+# 31536000 (a year) once every name is on HTTPS. check --deploy warns while it is 0.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Redirect plain HTTP to HTTPS in Django, for a proxy that does not do it itself. The health
+# check (/healthz) and heartbeat pings stay reachable over plain HTTP inside the network.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^ping/"]

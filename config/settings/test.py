@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from config.env import env_int
+
 from .base import *  # noqa: F403
 from .base import DATABASES, EMBEDDED_REDIS, STATIC_ROOT, VAR_DIR, channel_layers
 
@@ -11,7 +13,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Every test target is a server on 127.0.0.1; the guard itself is tested with this off.
 UPTIME_ALLOW_PRIVATE_TARGETS = True
-UPTIME_NOTIFICATION_BACKOFF_SECONDS = 0
+# No waiting between delivery attempts, unless a test's worker is told otherwise (the fault
+# suite's notification outage retries on the real schedule).
+UPTIME_NOTIFICATION_BACKOFF_SECONDS = env_int("UPTIME_NOTIFICATION_BACKOFF_SECONDS", 0, minimum=0)
 # The API's sign-up tests register accounts; tests of the closed policy override this.
 UPTIME_REGISTRATION = "open"
 

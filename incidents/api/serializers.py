@@ -2,8 +2,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from notifications.models import Delivery
+from uptime.api.serializers import RejectUnknownFieldsMixin
 
-from ..models import Incident, IncidentEvent
+from ..models import Incident, IncidentEvent, IncidentUpdate
 
 
 class IncidentEventSerializer(serializers.ModelSerializer):
@@ -11,6 +12,28 @@ class IncidentEventSerializer(serializers.ModelSerializer):
         model = IncidentEvent
         fields = ["id", "kind", "at", "message", "check_result"]
         read_only_fields = fields
+
+
+class IncidentUpdateSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(
+        slug_field="email", read_only=True, allow_null=True, help_text="Who posted it: their "
+        "email (never shown on status pages).")
+
+    class Meta:
+        model = IncidentUpdate
+        fields = ["id", "incident", "status", "message", "posted_at", "author"]
+        read_only_fields = ["id", "incident", "posted_at", "author"]
+        extra_kwargs = {
+            "status": {"help_text": "Where things stand: investigating, identified, monitoring "
+                       "or resolved. A note only: the incident resolves when checks pass."},
+            "message": {"help_text": "What the people affected should know; public on every "
+                        "status page that shows the incident's monitor."},
+        }
+
+    def validate_message(self, message: str) -> str:
+        if not message.strip():
+            raise serializers.ValidationError("Write what people should know.")
+        return message
 
 
 class IncidentSerializer(serializers.ModelSerializer):
@@ -25,7 +48,7 @@ class IncidentSerializer(serializers.ModelSerializer):
         model = Incident
         fields = [
             "id", "monitor", "monitor_name", "state", "started_at", "opened_at", "resolved_at",
-            "duration_seconds", "cause", "acknowledged_at", "acknowledged_by",
+            "duration_seconds", "cause", "evidence", "acknowledged_at", "acknowledged_by",
         ]
         read_only_fields = fields
         extra_kwargs = {
@@ -35,6 +58,11 @@ class IncidentSerializer(serializers.ModelSerializer):
             "opened_at": {
                 "help_text": "When the failure threshold was reached and the incident opened "
                 "(the alerts went out)."
+            },
+            "evidence": {
+                "help_text": "A monitor checked from several regions: each failing region "
+                "that opened it, as {region, outcome, error, failing_since, "
+                "crossed_threshold_at}. Empty otherwise."
             },
         }
 
@@ -61,6 +89,9 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 class IncidentDetailSerializer(IncidentSerializer):
     events = IncidentEventSerializer(many=True, read_only=True, help_text="The timeline.")
+    updates = IncidentUpdateSerializer(
+        many=True, read_only=True, help_text="The notes posted on it, oldest first "
+        "(POST incidents/{id}/updates/ adds one).")
     deliveries = DeliverySerializer(
         many=True,
         read_only=True,
@@ -69,7 +100,7 @@ class IncidentDetailSerializer(IncidentSerializer):
     )
 
     class Meta(IncidentSerializer.Meta):
-        fields = [*IncidentSerializer.Meta.fields, "events", "deliveries"]
+        fields = [*IncidentSerializer.Meta.fields, "events", "updates", "deliveries"]
         read_only_fields = fields
 
 

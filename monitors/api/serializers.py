@@ -12,14 +12,18 @@ from notifications.models import NotificationChannel
 from uptime.api.scoping import visible_to
 from uptime.api.serializers import RejectUnknownFieldsMixin, run_model_clean
 
-from .. import kinds, urlsecrets
-from ..models import CheckResult, MaintenanceWindow, Monitor
+from .. import kinds, regions, urlsecrets
+from ..kinds import options as kind_options
+from ..models import CheckResult, MaintenanceWindow, Monitor, Ping, RegionState
 from ..quota import ensure_monitor_quota
 from ..validators import (
     MAX_HEADER_VALUE_LENGTH,
+    MAX_REGIONS,
+    validate_regions,
     validate_request_headers,
     validate_status_codes,
 )
+from .schema import one_schema_per_kind
 
 
 @extend_schema_field(
@@ -61,6 +65,23 @@ class OwnersChannelField(serializers.PrimaryKeyRelatedField):
         return NotificationChannel.objects.filter(owner=owner)
 
 
+class RegionStateSerializer(serializers.ModelSerializer):
+    stale = serializers.SerializerMethodField(
+        help_text="No result from this region's workers for 3 intervals: it counts neither "
+        "for up nor for down until it reports again.")
+
+    class Meta:
+        model = RegionState
+        fields = ["region", "status", "stale", "consecutive_failures", "last_checked_at",
+                  "last_response_ms", "last_outcome", "last_error", "failing_since",
+                  "crossed_threshold_at"]
+        read_only_fields = fields
+
+    def get_stale(self, state: RegionState) -> bool:
+        return state.is_stale()
+
+
+@one_schema_per_kind
 class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(read_only=True)
     expected_status_codes = StatusCodesField(
@@ -72,6 +93,37 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
         validators=[validate_request_headers],
     )
     request_header_names = serializers.SerializerMethodField()
+    monitoring_gap_since = serializers.SerializerMethodField(
+        help_text="Set while this monitor is not being checked on time (our side's trouble: "
+        "workers, beat or the queue), from when its check was due; null otherwise. It never "
+        "changes status."
+    )
+    ping_url = serializers.CharField(
+        read_only=True,
+        help_text="heartbeat: GET, HEAD or POST here when the job succeeds (/start, /fail and "
+        "/<exit-code> too). No auth: the URL is the secret. Empty for other kinds.",
+    )
+    badge_url = serializers.CharField(
+        read_only=True,
+        help_text="The monitor's public status badge (SVG: up, down, degraded, paused, "
+        "pending or unknown), for a README: no login, the URL is the secret, and the badge "
+        "shows the status alone. Replace status.svg with uptime-24h.svg, uptime-7d.svg, "
+        "uptime-30d.svg or response.svg for the other badges; ?label= changes the label.",
+    )
+    regions = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=MAX_REGIONS,
+        validators=[validate_regions],
+        help_text="Check from each of these regions (the queue checks.<region> of the workers "
+        "started with UPTIME_REGION=<region>; GET /api/v1/regions/ lists the served ones), "
+        "e.g. [\"us\", \"in\"]. Empty: the default checks queue, one check per interval.")
+    unserved_regions = serializers.SerializerMethodField(
+        help_text="Those of `regions` that no checks worker was heard from for in the last "
+        "45 s: allowed, but their checks wait in their queue until a worker starts, and the "
+        "region goes stale meanwhile.")
+    region_states = RegionStateSerializer(
+        many=True, read_only=True,
+        help_text="A monitor with regions: each region's own state. The monitor's status is "
+        "derived from them: down when `quorum` regions are failing, degraded when fewer are.")
     channels = OwnersChannelField(
         many=True,
         required=False,
@@ -84,21 +136,26 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
         fields = [
             "id", "owner", "name", "kind", "url", "method", "expected_status_codes",
             "request_headers", "request_header_names", "assertions", "dns_record_type",
-            "dns_expected", "dns_resolver", "tls_warn_days", "timeout_seconds",
-            "interval_seconds", "failure_threshold", "region", "channels", "is_paused", "status",
-            "last_checked_at", "last_response_ms", "consecutive_failures", "created_at",
-            "updated_at",
+            "dns_expected", "dns_resolver", "tls_warn_days", "grace_seconds", "ping_url",
+            "badge_url",
+            "timeout_seconds", "interval_seconds", "failure_threshold", "regions", "quorum",
+            "unserved_regions", "region_states", "channels",
+            "is_paused", "status", "last_checked_at", "last_response_ms",
+            "consecutive_failures", "last_ping_at", "certificate_expires_at",
+            "monitoring_gap_since", "created_at", "updated_at",
         ]
         read_only_fields = [
             "status", "last_checked_at", "last_response_ms", "consecutive_failures",
-            "created_at", "updated_at",
+            "last_ping_at", "certificate_expires_at", "created_at", "updated_at",
         ]
         extra_kwargs = {
             "kind": {"help_text": "What is checked: http (the default), tcp, dns, tls, "
-                     "postgres or redis. Kinds not available on this server are refused."},
+                     "postgres, redis or heartbeat (a job pings ping_url; failure_threshold "
+                     "defaults to 1 for it). Kinds not available on this server are refused."},
             "url": {"help_text": "The target, in its kind's form: http(s)://… for http "
-                    "(see the README's table of check kinds). A password in it is write-only: "
-                    "responses show *** in its place, and *** sent back keeps the saved one."},
+                    "(see the README's table of check kinds); none for heartbeat. A password "
+                    "in it is write-only: responses show *** in its place, and *** sent back "
+                    "keeps the saved one."},
             "interval_seconds": {
                 "help_text": "Seconds between checks: at least UPTIME_MIN_INTERVAL_SECONDS "
                 "(10 by default), at most 7 days."
@@ -113,7 +170,9 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
                 "passed; pending: the last consecutive_failures checks failed, fewer than "
                 "failure_threshold, so no incident yet (shown as \"Pending (2 of 3 "
                 "failed)\"); down: the failures reached the threshold and an incident opened; "
-                "it stays down until a check passes; paused."
+                "it stays down until a check passes; degraded: up, but a \"degrade\" "
+                "assertion failed or the certificate expires within tls_warn_days (never an "
+                "incident); paused."
             },
             "consecutive_failures": {"help_text": "Failed checks in a row, up to the last one."},
         }
@@ -125,7 +184,30 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
         fields["interval_seconds"].min_value = settings.UPTIME_MIN_INTERVAL_SECONDS
         fields["timeout_seconds"].max_value = settings.UPTIME_MAX_TIMEOUT_SECONDS
         fields["kind"].choices = kinds.available_choices()
+        # Every kind but heartbeat has a target, so a new monitor must name one, unless it
+        # says it is a heartbeat.
+        data = getattr(self, "initial_data", None)
+        sent_kind = data.get("kind") if isinstance(data, dict) else None
+        if self.instance is None and sent_kind != Monitor.Kind.HEARTBEAT:
+            fields["url"].required = True
         return fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_monitoring_gap_since(self, monitor: Monitor) -> datetime | None:
+        # Lists annotate it (MonitorViewSet.get_queryset); a single monitor asks.
+        if hasattr(monitor, "open_gap_since"):
+            return monitor.open_gap_since
+        return (monitor.gaps.filter(ended_at__isnull=True)
+                .values_list("started_at", flat=True).first())
+
+    def get_unserved_regions(self, monitor: Monitor) -> list[str]:
+        if not monitor.regions:
+            return []
+        # One look at the workers' announcements per response, however many monitors it has.
+        if "served_regions" not in self.context:
+            self.context["served_regions"] = regions.served_region_names()
+        served = self.context["served_regions"]
+        return [] if served is None else [name for name in monitor.regions if name not in served]
 
     def get_request_header_names(self, monitor: Monitor) -> list[str]:
         return sorted(monitor.request_headers or {})
@@ -147,6 +229,12 @@ class MonitorSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
         return url
 
     def validate(self, attrs: dict) -> dict:
+        if self.instance is None and "failure_threshold" not in attrs:
+            # The kind's own default (1 for a heartbeat), as the web form fills it in.
+            attrs["failure_threshold"] = kind_options.default_failure_threshold(
+                attrs.get("kind", Monitor.Kind.HTTP),
+                Monitor._meta.get_field("failure_threshold").default,
+            )
         # The model's clean() holds the rules that span fields (timeout < interval); run it on
         # what the monitor would become, partial updates included.
         candidate = copy.copy(self.instance) if self.instance is not None else Monitor()
@@ -208,6 +296,22 @@ class CheckResultSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ping
+        fields = [
+            "id", "received_at", "kind", "exit_status", "method", "remote_addr", "user_agent",
+            "body",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "kind": {"help_text": "success (the ping URL, or exit code 0), start, or fail "
+                     "(/fail, or a non-zero exit code)."},
+            "exit_status": {"help_text": "The exit code of /<exit-code> pings; null otherwise."},
+            "body": {"help_text": "The first 10 KB of a POST's body, as UTF-8."},
+        }
+
+
 class CheckFilterSerializer(serializers.Serializer):
     since = serializers.DateTimeField(
         required=False, help_text="ISO 8601, e.g. 2025-01-31T00:00:00Z: checks at or after."
@@ -215,6 +319,9 @@ class CheckFilterSerializer(serializers.Serializer):
     until = serializers.DateTimeField(
         required=False, help_text="ISO 8601: checks at or before."
     )
+    region = serializers.SlugField(
+        required=False, max_length=40,
+        help_text="Only the checks made from this region (a monitor with regions).")
 
     def validate(self, attrs: dict) -> dict:
         since, until = attrs.get("since"), attrs.get("until")
@@ -227,7 +334,15 @@ class CheckFilterSerializer(serializers.Serializer):
             checks = checks.filter(checked_at__gte=self.validated_data["since"])
         if "until" in self.validated_data:
             checks = checks.filter(checked_at__lte=self.validated_data["until"])
+        if "region" in self.validated_data:
+            checks = checks.filter(region=self.validated_data["region"])
         return checks
+
+
+class UptimeFilterSerializer(serializers.Serializer):
+    region = serializers.SlugField(
+        required=False, max_length=40,
+        help_text="The figures of this region's checks only; without it, of all regions'.")
 
 
 class WindowStatsSerializer(serializers.Serializer):
@@ -248,9 +363,12 @@ class WindowStatsSerializer(serializers.Serializer):
 
 class UptimeReportSerializer(serializers.Serializer):
     monitor = serializers.IntegerField()
+    region = serializers.CharField(allow_null=True)
     last_24_hours = WindowStatsSerializer()
     last_7_days = WindowStatsSerializer()
     last_30_days = WindowStatsSerializer()
+    last_90_days = WindowStatsSerializer()
+    last_365_days = WindowStatsSerializer()
 
 
 class OwnersMonitorField(serializers.PrimaryKeyRelatedField):

@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -6,26 +7,34 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from kombu.exceptions import OperationalError as BrokerError
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from uptime.api.pagination import CursorPagination
 from uptime.api.schema import THROTTLED, MessageSerializer, error_response
 from uptime.api.scoping import OwnedObjectsMixin
 from uptime.api.throttles import ScopedThrottle
 
-from .. import stats, tasks
-from ..models import MaintenanceWindow, Monitor
+from .. import regions, stats, tasks
+from ..models import MaintenanceWindow, Monitor, MonitoringGap
 from .serializers import (
     CheckFilterSerializer,
     CheckResultSerializer,
     MaintenanceWindowSerializer,
     MonitorFilterSerializer,
     MonitorSerializer,
+    PingSerializer,
+    UptimeFilterSerializer,
     UptimeReportSerializer,
 )
+
+
+class PingPagination(CursorPagination):
+    ordering = ("-received_at", "-id")
+
 
 # Actions that write the monitor row: they lock it first (see get_queryset).
 WRITES = {"update", "partial_update", "pause", "resume"}
@@ -53,7 +62,9 @@ class MonitorViewSet(OwnedObjectsMixin, viewsets.ModelViewSet):
             # (which the check task also takes to record a result) from read to save keeps an
             # edit from writing back a state that a check changed in between.
             return monitors.select_for_update()
-        return monitors.prefetch_related("channels")
+        open_gap = MonitoringGap.objects.filter(monitor=OuterRef("pk"), ended_at__isnull=True)
+        return monitors.prefetch_related("channels", "region_states").annotate(
+            open_gap_since=Subquery(open_gap.values("started_at")[:1]))
 
     def filter_queryset(self, queryset):
         if self.action == "list":
@@ -129,13 +140,28 @@ class MonitorViewSet(OwnedObjectsMixin, viewsets.ModelViewSet):
         return self.get_paginated_response(CheckResultSerializer(page, many=True).data)
 
     @extend_schema(
+        responses=PingSerializer(many=True),
+        summary="A heartbeat's pings, newest first (the last 100 are kept)",
+    )
+    @action(detail=True, methods=["get"], pagination_class=PingPagination)
+    def pings(self, request, pk=None):
+        monitor = self.get_object()
+        page = self.paginate_queryset(monitor.pings.all())
+        return self.get_paginated_response(PingSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[UptimeFilterSerializer],
         responses=UptimeReportSerializer,
-        summary="Uptime and response times over 24 hours, 7 and 30 days",
+        summary="Uptime and response times over 24 hours, 7, 30, 90 and 365 days",
     )
     @action(detail=True, methods=["get"])
     def uptime(self, request, pk=None):
         monitor = self.get_object()
-        report = {"monitor": monitor.pk, **stats.uptime_report(monitor)}
+        filters = UptimeFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        region = filters.validated_data.get("region")
+        report = {"monitor": monitor.pk, "region": region,
+                  **stats.uptime_report(monitor, region=region)}
         return Response(UptimeReportSerializer(report).data)
 
 
@@ -165,3 +191,25 @@ class MaintenanceWindowViewSet(OwnedObjectsMixin, viewsets.ModelViewSet):
                 raise ValidationError({"monitor": ["A monitor id (a whole number)."]})
             windows = windows.filter(monitor_id=int(monitor))
         return windows
+
+
+class RegionSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        help_text="A region, as in a monitor's region (queue checks.<name>; the default "
+        "queue serves the workers' UPTIME_REGION)."
+    )
+    workers = serializers.ListField(child=serializers.CharField(),
+                                    help_text="The checks workers serving it.")
+    last_seen = serializers.DateTimeField(help_text="Its newest worker announcement.")
+
+
+@extend_schema(tags=["monitors"], summary="Regions that checks workers serve now",
+               responses=RegionSerializer(many=True))
+class RegionListView(APIView):
+    """Each checks worker announces its region every 15 s; a region is listed while one of its
+    workers was heard from in the last 45 s. A monitor may name another region: its checks then
+    wait in its queue until a worker for it starts."""
+
+    def get(self, request):
+        served = regions.served_regions()
+        return Response(RegionSerializer(served, many=True).data)

@@ -30,45 +30,60 @@ class Executor:
         raise NotImplementedError
 
 
+def _network() -> dict:
+    """What every executor that connects takes from the settings: where it may connect to
+    (the private-network guard) and where it connects from (a region's address)."""
+    return {"allow_private": settings.UPTIME_ALLOW_PRIVATE_TARGETS,
+            "source_address": settings.UPTIME_SOURCE_ADDRESS or None}
+
+
 def _http() -> Executor:
     from ..probe import HttpProbe
 
     return HttpProbe(
-        allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS,
+        **_network(),
         user_agent=settings.UPTIME_USER_AGENT,
         max_body_bytes=settings.UPTIME_MAX_BODY_BYTES,
         max_redirects=settings.UPTIME_MAX_REDIRECTS,
+        verify=settings.UPTIME_TLS_CA_FILE or True,
     )
 
 
 def _tcp() -> Executor:
     from .tcp import TcpExecutor
 
-    return TcpExecutor(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
+    return TcpExecutor(**_network())
 
 
 def _tls() -> Executor:
     from .tls import TlsExecutor
 
-    return TlsExecutor(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
+    return TlsExecutor(**_network(), verify=settings.UPTIME_TLS_CA_FILE or True)
 
 
 def _postgres() -> Executor:
     from .postgres import PostgresCheck
 
-    return PostgresCheck(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
+    return PostgresCheck(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS,
+                         ca_file=settings.UPTIME_TLS_CA_FILE or None)
 
 
 def _redis() -> Executor:
     from .redis import RedisCheck
 
-    return RedisCheck(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
+    return RedisCheck(**_network(), ssl_ca_certs=settings.UPTIME_TLS_CA_FILE or None)
 
 
 def _dns() -> Executor:
     from .dns import DnsExecutor
 
-    return DnsExecutor(allow_private=settings.UPTIME_ALLOW_PRIVATE_TARGETS)
+    return DnsExecutor(**_network())
+
+
+def _heartbeat() -> Executor:
+    from .heartbeat import HeartbeatExecutor
+
+    return HeartbeatExecutor()
 
 
 # kind -> a factory of its executor. A kind in Monitor.Kind that is missing here is refused
@@ -80,6 +95,7 @@ EXECUTORS: dict[str, Callable[[], Executor]] = {
     "tls": _tls,
     "postgres": _postgres,
     "redis": _redis,
+    "heartbeat": _heartbeat,
 }
 
 
@@ -101,6 +117,8 @@ def _configuration() -> tuple:
         settings.UPTIME_USER_AGENT,
         settings.UPTIME_MAX_BODY_BYTES,
         settings.UPTIME_MAX_REDIRECTS,
+        settings.UPTIME_TLS_CA_FILE,
+        settings.UPTIME_SOURCE_ADDRESS,
     )
 
 

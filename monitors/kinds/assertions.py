@@ -9,8 +9,9 @@ Monitor.assertions is a list, checked in order; the first that fails makes the c
     {"type": "header", "name": "Content-Type", "contains": "json"}
     {"type": "response_time_ms", "below": 800}
 
-Any of them may carry "degrade": true. For now such an assertion fails the check like any other
-(the degraded state comes later).
+Any of them may carry "degrade": true: when only such assertions fail, the check is `degraded`
+(up, amber, no incident) with the message of the first of them. A failure of any other
+assertion wins and makes it `assertion_failed`, whatever comes first in the list.
 """
 
 import json
@@ -18,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import jsonpath
+
+from ..outcomes import Outcome
 
 MAX_ASSERTIONS = 20
 MAX_TEXT_CHARS = 1000
@@ -90,14 +93,22 @@ class Response:
     response_ms: int
 
 
-def first_failure(assertions: list[dict], response: Response) -> str | None:
-    """The message of the first assertion that fails, in order; None when all pass."""
+def first_failure(assertions: list[dict], response: Response) -> tuple[Outcome, str] | None:
+    """The outcome and message of the first assertion that fails, in order, or None when all
+    pass: assertion_failed for one without "degrade", else degraded for the first that has it
+    (the rest are still checked, since a later plain failure outweighs it)."""
     parsed: list = []  # the body as JSON, parsed once for every json_path
+    degraded: str | None = None
     for item in assertions:
+        if degraded is not None and item.get("degrade") is True:
+            continue  # already degraded: another degrade failure would change nothing
         message = _check(item, response, parsed)
-        if message is not None:
-            return cut(message)
-    return None
+        if message is None:
+            continue
+        if item.get("degrade") is not True:
+            return Outcome.ASSERTION_FAILED, cut(message)
+        degraded = cut(message)
+    return (Outcome.DEGRADED, degraded) if degraded is not None else None
 
 
 def _check(item: dict, response: Response, parsed: list) -> str | None:

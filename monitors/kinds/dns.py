@@ -115,8 +115,11 @@ def cut(text: str) -> str:
 class DnsExecutor(Executor):
 
     def __init__(self, *, allow_private: bool,
-                 allowed_addresses: frozenset[str] = frozenset()) -> None:
+                 allowed_addresses: frozenset[str] = frozenset(),
+                 source_address: str | None = None) -> None:
         self.policy = AddressPolicy(allow_private, allowed_addresses)
+        # Queries leave from it (UPTIME_SOURCE_ADDRESS), like every kind's connections.
+        self.source_address = source_address
 
     @classmethod
     def validate_target(cls, url: str) -> None:
@@ -165,7 +168,8 @@ class DnsExecutor(Executor):
         # One attempt may take the whole budget; the lifetime bounds every retry together.
         resolver.timeout = resolver.lifetime = seconds
         try:
-            answer = resolver.resolve(name, record_type, search=False)
+            answer = resolver.resolve(name, record_type, search=False,
+                                      source=self.source_address)
         except dns.resolver.NXDOMAIN:
             return Outcome.DNS_FAILURE, f"{name} does not exist (NXDOMAIN from {where})"
         except dns.resolver.NoAnswer:

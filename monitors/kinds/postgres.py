@@ -92,9 +92,12 @@ class PostgresCheck(Executor):
     validate_target = staticmethod(validate_postgres_url)
 
     def __init__(self, *, allow_private: bool, allowed_addresses: frozenset[str] = frozenset(),
-                 lookup: Lookup = socket.getaddrinfo) -> None:
+                 lookup: Lookup = socket.getaddrinfo, ca_file: str | None = None) -> None:
         self.policy = AddressPolicy(allow_private, allowed_addresses)
         self.lookup = lookup
+        # sslmode=verify-ca/verify-full check the server against this bundle (libpq's
+        # sslrootcert); None leaves libpq's default (~/.postgresql/root.crt).
+        self.ca_file = ca_file
 
     def run(self, spec: CheckSpec) -> ProbeResult:
         deadline = Deadline(spec.timeout_seconds)
@@ -141,6 +144,7 @@ class PostgresCheck(Executor):
             password=target.password or "",
             dbname=target.dbname,
             sslmode=target.sslmode,
+            **({"sslrootcert": self.ca_file} if self.ca_file else {}),
             connect_timeout=connect_timeout,
             gssencmode="disable",
             passfile=NO_PASSFILE,

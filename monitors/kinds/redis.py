@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from ..netguard import AddressPolicy, Lookup
+from ..netguard import AddressPolicy, Lookup, bind_source
 from ..outcomes import CheckSpec, Outcome, ProbeResult
 from ..probe import Cutoff, Deadline, ProbeFailure, causes
 from ..watchdog import watchdog
@@ -64,8 +64,9 @@ def validate_redis_url(url: str) -> None:
 class _AddressedConnection(redis.Connection):
     """Connects to `address` (already guarded) rather than resolving `host` again."""
 
-    def __init__(self, *, address: str, cutoff: Cutoff, **kwargs) -> None:
-        self.address, self.cutoff = address, cutoff
+    def __init__(self, *, address: str, cutoff: Cutoff, source_address: str | None = None,
+                 **kwargs) -> None:
+        self.address, self.cutoff, self.source_address = address, cutoff, source_address
         super().__init__(**kwargs)
 
     def _connect(self):
@@ -73,8 +74,9 @@ class _AddressedConnection(redis.Connection):
 
 
 class _AddressedSSLConnection(redis.SSLConnection):
-    def __init__(self, *, address: str, cutoff: Cutoff, **kwargs) -> None:
-        self.address, self.cutoff = address, cutoff
+    def __init__(self, *, address: str, cutoff: Cutoff, source_address: str | None = None,
+                 **kwargs) -> None:
+        self.address, self.cutoff, self.source_address = address, cutoff, source_address
         super().__init__(**kwargs)
 
     def _connect(self):
@@ -94,6 +96,7 @@ def _open_socket(connection) -> socket.socket:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(connection.socket_connect_timeout)
         connection.cutoff.watch(sock)
+        bind_source(sock, connection.source_address)
         sock.connect((connection.address, connection.port))
         sock.settimeout(connection.socket_timeout)
     except BaseException:
@@ -106,9 +109,11 @@ class RedisCheck(Executor):
     validate_target = staticmethod(validate_redis_url)
 
     def __init__(self, *, allow_private: bool, allowed_addresses: frozenset[str] = frozenset(),
-                 lookup: Lookup = socket.getaddrinfo, ssl_ca_certs: str | None = None) -> None:
+                 lookup: Lookup = socket.getaddrinfo, ssl_ca_certs: str | None = None,
+                 source_address: str | None = None) -> None:
         self.policy = AddressPolicy(allow_private, allowed_addresses)
         self.lookup = lookup
+        self.source_address = source_address
         # None: the system's CAs. Tests bring their own CA.
         self.ssl_ca_certs = ssl_ca_certs
 
@@ -159,6 +164,7 @@ class RedisCheck(Executor):
         options = {
             "address": address,
             "cutoff": cutoff,
+            "source_address": self.source_address,
             "host": target.host,
             "port": target.port,
             "db": target.db,

@@ -11,7 +11,14 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from ..netguard import AddressPolicy, BlockedAddressError, DNSTimeoutError, Lookup, resolve
+from ..netguard import (
+    AddressPolicy,
+    BlockedAddressError,
+    DNSTimeoutError,
+    Lookup,
+    bind_source,
+    resolve,
+)
 from ..outcomes import CheckSpec, Outcome, ProbeResult
 from ..probe import Deadline, ProbeFailure
 from . import Executor
@@ -64,7 +71,8 @@ def where(host: str, port: int) -> str:
 
 
 def open_connection(host: str, port: int, *, deadline: Deadline, policy: AddressPolicy,
-                    lookup: Lookup) -> tuple[socket.socket, int]:
+                    lookup: Lookup, source_address: str | None = None
+                    ) -> tuple[socket.socket, int]:
     """A socket connected to host:port and the milliseconds the connect took, or ProbeFailure.
 
     Each address is checked before a single packet is sent to it: the address a socket
@@ -94,6 +102,7 @@ def open_connection(host: str, port: int, *, deadline: Deadline, policy: Address
         sock.settimeout(remaining)
         started = time.monotonic()
         try:
+            bind_source(sock, source_address)
             sock.connect(address)
         except OSError as exc:
             sock.close()
@@ -117,10 +126,12 @@ class TcpExecutor(Executor):
     FORM = "tcp://host:port"
 
     def __init__(self, *, allow_private: bool, allowed_addresses: frozenset[str] = frozenset(),
-                 lookup: Lookup = socket.getaddrinfo) -> None:
+                 lookup: Lookup = socket.getaddrinfo, source_address: str | None = None
+                 ) -> None:
         self.policy = AddressPolicy(allow_private, allowed_addresses)
         # getaddrinfo, or a stand-in (a test needs a lookup that hangs).
         self.lookup = lookup
+        self.source_address = source_address
 
     @classmethod
     def validate_target(cls, url: str) -> None:
@@ -134,7 +145,8 @@ class TcpExecutor(Executor):
             return ProbeResult(Outcome.INVALID_URL, " ".join(error.messages))
         try:
             sock, connect_ms = open_connection(
-                host, port, deadline=deadline, policy=self.policy, lookup=self.lookup
+                host, port, deadline=deadline, policy=self.policy, lookup=self.lookup,
+                source_address=self.source_address,
             )
         except ProbeFailure as failure:
             return ProbeResult(failure.outcome, failure.message, None, deadline.elapsed_ms())

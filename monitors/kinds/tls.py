@@ -1,5 +1,6 @@
 """Kind `tls`: does `https://host[:port]` complete a TLS handshake with a certificate that a
-browser would accept, and how long until that certificate expires?
+browser would accept, and how long until that certificate expires? A certificate that expires
+within the monitor's tls_warn_days makes the check `degraded`.
 
 The connection is made as the `tcp` kind makes it (bounded lookup, private network guard on
 the address connected to); the handshake then verifies the chain against the CA bundle that
@@ -13,8 +14,9 @@ import ssl
 import certifi
 from django.core.exceptions import ValidationError
 
+from ..certificates import certificate_seen, expires_soon, expiry_message
 from ..netguard import AddressPolicy, Lookup
-from ..outcomes import CheckSpec, Outcome, ProbeResult
+from ..outcomes import CertificateSeen, CheckSpec, Outcome, ProbeResult
 from ..probe import Cutoff, Deadline, ProbeFailure, _tls_reason
 from ..watchdog import watchdog
 from . import Executor
@@ -44,26 +46,19 @@ def verification_outcome(error: ssl.SSLCertVerificationError) -> Outcome:
     return Outcome.TLS_ERROR
 
 
-def expiry_message(not_after: datetime.datetime, now: datetime.datetime, warn_days: int) -> str:
-    """'valid until 2027-01-03, 37 days', or 'expires in 5 days (...)' within warn_days."""
-    days = (not_after - now).days
-    until = not_after.strftime("%Y-%m-%d %H:%M UTC") if days < 1 else f"{not_after:%Y-%m-%d}"
-    if days < warn_days:
-        in_days = "today" if days < 1 else f"in {days} day{'s' if days != 1 else ''}"
-        return f"expires {in_days} (valid until {until})"
-    return f"valid until {until}, {days} days"
-
-
 class TlsExecutor(Executor):
     """Kind `tls`. A verified handshake is a success, timed from the connect to the end of
-    the handshake; its message says when the certificate expires."""
+    the handshake; its message says when the certificate expires, and it is degraded when
+    that is within tls_warn_days. The result carries the certificate (expiry, fingerprint)."""
 
     FORM = "https://host[:port]"
 
     def __init__(self, *, allow_private: bool, allowed_addresses: frozenset[str] = frozenset(),
-                 lookup: Lookup = socket.getaddrinfo, verify: bool | str = True) -> None:
+                 lookup: Lookup = socket.getaddrinfo, verify: bool | str = True,
+                 source_address: str | None = None) -> None:
         self.policy = AddressPolicy(allow_private, allowed_addresses)
         self.lookup = lookup
+        self.source_address = source_address
         # True for certifi's bundle, as requests (and so the http kind) uses; or the path of
         # another bundle (tests bring their own CA).
         self.context = ssl.create_default_context(
@@ -92,17 +87,19 @@ class TlsExecutor(Executor):
         finally:
             alarm.cancel()
             cutoff.close()
-        not_after = datetime.datetime.fromtimestamp(
-            ssl.cert_time_to_seconds(certificate["notAfter"]), tz=datetime.UTC
-        )
         now = datetime.datetime.now(tz=datetime.UTC)
+        soon = expires_soon(certificate.expires_at, warn_days, now)
+        outcome = Outcome.DEGRADED if soon else Outcome.OK
         return ProbeResult(
-            Outcome.OK, expiry_message(not_after, now, warn_days), None, deadline.elapsed_ms()
+            outcome, expiry_message(certificate.expires_at, now, warn_days), None,
+            deadline.elapsed_ms(), certificate=certificate,
         )
 
-    def _handshake(self, host: str, port: int, deadline: Deadline, cutoff: Cutoff) -> dict:
+    def _handshake(self, host: str, port: int, deadline: Deadline, cutoff: Cutoff
+                   ) -> CertificateSeen:
         sock, _ = open_connection(
-            host, port, deadline=deadline, policy=self.policy, lookup=self.lookup
+            host, port, deadline=deadline, policy=self.policy, lookup=self.lookup,
+            source_address=self.source_address,
         )
         target = where(host, port)
         try:
@@ -113,7 +110,7 @@ class TlsExecutor(Executor):
             sock.settimeout(remaining)
             # server_hostname sends SNI and makes the handshake check the certificate's names.
             with self.context.wrap_socket(sock, server_hostname=host) as tls:
-                return tls.getpeercert()
+                der = tls.getpeercert(binary_form=True)
         except ssl.SSLCertVerificationError as error:
             if cutoff.fired:
                 raise ProbeFailure(Outcome.TIMEOUT, deadline.describe()) from None
@@ -134,3 +131,4 @@ class TlsExecutor(Executor):
             ) from None
         finally:
             sock.close()
+        return certificate_seen(der)

@@ -269,7 +269,8 @@ def alert_payload(notification: Notification) -> dict:
         },
         "event": notification.event,
         "monitor_id": notification.monitor.pk,
-        "incident_id": notification.incident.pk,
+        # None for a monitor's own event (certificate.expiring): the app opens the monitor.
+        "incident_id": notification.incident.pk if notification.incident else None,
         "url": notification.monitor_url,
     }
 

@@ -14,6 +14,7 @@ COLORS = {
     Event.INCIDENT_REMINDER: AMBER,
     Event.INCIDENT_ESCALATED: AMBER,
     Event.INCIDENT_RESOLVED: GREEN,
+    Event.CERTIFICATE_EXPIRING: AMBER,
 }
 # Discord refuses the whole message when a part is longer than this.
 CONTENT_LIMIT, TITLE_LIMIT, DESCRIPTION_LIMIT = 2000, 256, 4096

@@ -4,8 +4,8 @@ request without a token gets 401."""
 
 import pytest
 
-from incidents.models import Incident
-from monitors.models import MaintenanceWindow, Monitor
+from incidents.models import Incident, IncidentUpdate
+from monitors.models import MaintenanceWindow, Monitor, StatusPage
 from notifications.models import Device, NotificationChannel, NotificationLog
 from tests.factories import (
     CheckResultFactory,
@@ -14,6 +14,7 @@ from tests.factories import (
     MaintenanceWindowFactory,
     MonitorFactory,
     NotificationChannelFactory,
+    StatusPageFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,13 @@ ENDPOINTS = [
     ("get", "/api/v1/maintenance-windows/{window}/", None, 200),
     ("patch", "/api/v1/maintenance-windows/{window}/", {"note": "Edited"}, 200),
     ("delete", "/api/v1/maintenance-windows/{window}/", None, 204),
+    ("get", "/api/v1/incidents/{incident}/updates/", None, 200),
+    ("post", "/api/v1/incidents/{incident}/updates/", {"status": "identified", "message": "x"},
+     201),
+    ("get", "/api/v1/status-pages/{page}/", None, 200),
+    ("patch", "/api/v1/status-pages/{page}/", {"title": "Edited"}, 200),
+    ("put", "/api/v1/status-pages/{page}/", {"slug": "edited", "title": "Edited"}, 200),
+    ("delete", "/api/v1/status-pages/{page}/", None, 204),
 ]
 LISTS = [
     "/api/v1/monitors/",
@@ -52,6 +60,7 @@ LISTS = [
     "/api/v1/channels/",
     "/api/v1/devices/",
     "/api/v1/maintenance-windows/",
+    "/api/v1/status-pages/",
 ]
 ids = [f"{method.upper()} {path}" for method, path, _, _ in ENDPOINTS]
 
@@ -69,7 +78,14 @@ def alices(alice):
         ),
         "device": DeviceFactory(owner=alice),
         "window": MaintenanceWindowFactory(monitor=monitor, note="Alice's upgrade"),
+        "page": page_of(alice, monitor),
     }
+
+
+def page_of(alice, monitor):
+    page = StatusPageFactory(owner=alice, slug="alices-page", title="Alice's page")
+    page.set_layout([monitor.pk], {}, [])
+    return page
 
 
 def snapshot() -> list:
@@ -80,6 +96,8 @@ def snapshot() -> list:
         list(NotificationChannel.objects.values_list("id", "name", "kind", "config")),
         list(Device.objects.values_list("id", "token")),
         list(MaintenanceWindow.objects.values_list("id", "note")),
+        list(IncidentUpdate.objects.values_list("id", "message")),
+        list(StatusPage.objects.values_list("id", "slug", "title")),
         NotificationLog.objects.count(),
     ]
 

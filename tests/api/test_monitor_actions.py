@@ -43,18 +43,19 @@ def test_pausing_twice_is_harmless(as_alice, alice):
     assert PeriodicTask.objects.count() == 1
 
 
-def test_check_now_queues_one_check_on_the_monitors_queue(as_alice, alice, queue_length):
-    monitor = MonitorFactory(owner=alice, region="eu-west")
+def test_check_now_queues_one_check_on_each_regions_queue(as_alice, alice, queue_length):
+    monitor = MonitorFactory(owner=alice, regions=["eu-west", "us"])
 
     response = as_alice.post(f"/api/v1/monitors/{monitor.pk}/check-now")
 
     assert response.status_code == 202
     assert response.json() == {"detail": "A check is queued."}
     assert queue_length("checks.eu-west") == 1
+    assert queue_length("checks.us") == 1
 
 
 def test_check_now_sends_the_monitor_id_outside_the_schedule(as_alice, alice, redis_server):
-    monitor = MonitorFactory(owner=alice, region="api-test")
+    monitor = MonitorFactory(owner=alice, regions=["api-test"])
     redis_server.delete("checks.api-test")
 
     as_alice.post(f"/api/v1/monitors/{monitor.pk}/check-now")
@@ -62,7 +63,7 @@ def test_check_now_sends_the_monitor_id_outside_the_schedule(as_alice, alice, re
     message = json.loads(redis_server.lpop("checks.api-test"))
     assert message["headers"]["task"] == "monitors.run_check"
     assert message["headers"]["argsrepr"] == f"({monitor.pk},)"
-    assert message["headers"]["kwargsrepr"] == "{'scheduled': False}"
+    assert message["headers"]["kwargsrepr"] == "{'scheduled': False, 'region': 'api-test'}"
 
 
 def test_a_paused_monitor_is_not_checked_now(as_alice, alice, queue_length):

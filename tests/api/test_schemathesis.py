@@ -26,7 +26,9 @@ from tests.factories import (
     MaintenanceWindowFactory,
     MonitorFactory,
     NotificationChannelFactory,
+    StatusPageFactory,
 )
+from uptime.accounts.models import TokenDevice
 
 CHECKS = [
     not_a_server_error,
@@ -61,6 +63,9 @@ def alices_world(alice, connections_kept_open):
     monitor = MonitorFactory(owner=alice)
     CheckResultFactory.create_batch(3, monitor=monitor)
     _, token = AuthToken.objects.create(user=alice)
+    # Another device of alice's for auth/sessions/{id}: revoking the test's own token would
+    # turn every later example into a 401.
+    other_device, _ = AuthToken.objects.create(user=alice)
     return {
         "token": token,
         "monitors": monitor.pk,
@@ -71,6 +76,8 @@ def alices_world(alice, connections_kept_open):
         ).pk,
         "devices": DeviceFactory(owner=alice).pk,
         "maintenance-windows": MaintenanceWindowFactory(monitor=monitor).pk,
+        "status-pages": StatusPageFactory(owner=alice).pk,
+        "auth": TokenDevice.objects.create(token=other_device, name="tablet").pk,
     }
 
 

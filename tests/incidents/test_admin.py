@@ -1,4 +1,7 @@
-"""The incident admin: filters by state and monitor, search, read-only history."""
+"""The incident admin: filters by state and monitor, search, read-only history, and the
+updates posted on an incident."""
+
+import re
 
 import pytest
 from django.utils import timezone
@@ -47,16 +50,27 @@ def test_filter_by_monitor_and_search_by_cause(admin_client, incidents):
     assert listed(by_cause) == {incidents["resolved"]}
 
 
-def test_an_incident_is_shown_read_only(admin_client, incidents):
+def test_an_incident_is_shown_read_only_but_takes_updates(admin_client, admin_user, incidents):
     incident = incidents["open"]
+    change = f"{CHANGELIST}{incident.pk}/change/"
 
-    page = admin_client.get(f"{CHANGELIST}{incident.pk}/change/")
-    post = admin_client.post(f"{CHANGELIST}{incident.pk}/change/", {"cause": "edited"})
+    page = admin_client.get(change)
+    # Every inline's management form, as the page has it; then one update in the new row.
+    form = {name: value for name, value in re.findall(
+        r'name="([\w-]+-(?:TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS)"[^>]*value="(\d+)"',
+        page.content.decode())}
+    post = admin_client.post(change, {
+        **form, "cause": "edited", "resolved_at": "2020-01-01 00:00",
+        "updates-0-status": "investigating", "updates-0-message": "Looking into it.",
+    })
 
-    assert page.status_code == 200 and b'name="_save"' not in page.content
-    assert post.status_code == 403
+    assert page.status_code == 200 and b'name="cause"' not in page.content
+    assert post.status_code == 302
     incident.refresh_from_db()
-    assert incident.cause == "connection refused"
+    assert incident.cause == "connection refused" and incident.is_open
+    update = incident.updates.get()
+    assert (update.status, update.message, update.author) == (
+        "investigating", "Looking into it.", admin_user)
 
 
 def test_the_acknowledge_action_skips_resolved_incidents(admin_client, incidents):

@@ -131,5 +131,11 @@ def test_the_migration_gives_existing_incidents_started_at_equal_to_opened_at(st
 
     executor = MigrationExecutor(connection)
     executor.migrate([after])
+    # Only the column in question: the model of today has columns of later migrations.
+    started_at = Incident.objects.filter(pk=old.pk).values_list("started_at", flat=True).get()
+    # Rolling incidents back also unapplied what depends on it (notifications' later
+    # migrations): bring every app back to its latest, or later tests meet an old schema.
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
-    assert Incident.objects.get(pk=old.pk).started_at == start
+    assert started_at == start

@@ -65,6 +65,7 @@ def test_a_maintenance_window_is_added_on_the_monitor_page(admin_client):
         "maintenance_windows-0-kind": "weekly", "maintenance_windows-0-weekday": 6,
         "maintenance_windows-0-start_time": "02:00", "maintenance_windows-0-duration_minutes": 60,
         "maintenance_windows-0-timezone": "Europe/Berlin",
+        "region_states-TOTAL_FORMS": 0, "region_states-INITIAL_FORMS": 0,
         "checks-TOTAL_FORMS": 0, "checks-INITIAL_FORMS": 0,
         "incidents-TOTAL_FORMS": 0, "incidents-INITIAL_FORMS": 0,
     }

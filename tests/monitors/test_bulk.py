@@ -4,7 +4,7 @@ import pytest
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
 from monitors.bulk import create_monitors
-from monitors.models import Monitor
+from monitors.models import Monitor, RegionState
 from monitors.schedule import CHECK_TASK, differences, repair_schedules
 from tests.factories import UserFactory
 
@@ -21,7 +21,7 @@ def unsaved(owner, count: int, **fields) -> list[Monitor]:
 def test_each_monitor_owns_the_task_sync_schedule_would_build():
     owner = UserFactory()
     monitors = unsaved(owner, 600, interval_seconds=60) + unsaved(
-        owner, 400, interval_seconds=300, timeout_seconds=20, region="eu-west"
+        owner, 400, interval_seconds=300, timeout_seconds=20, regions=["eu-west", "us"]
     )
 
     created = create_monitors(monitors)
@@ -32,10 +32,11 @@ def test_each_monitor_owns_the_task_sync_schedule_would_build():
     assert all(differences(monitor, monitor.periodic_task) == [] for monitor in stored)
     assert {monitor.pk for monitor in created} == {monitor.pk for monitor in stored}
     assert repair_schedules(fix=False) == []
+    assert RegionState.objects.count() == 800
 
 
 def test_the_tasks_carry_the_monitor_ids():
-    (monitor,) = create_monitors(unsaved(UserFactory(), 1, region="eu-west"))
+    (monitor,) = create_monitors(unsaved(UserFactory(), 1, regions=["eu-west"]))
 
     task = PeriodicTask.objects.get(monitor=monitor)
     assert task.name == f"monitor-check:{monitor.pk}"

@@ -34,7 +34,8 @@ def queued(redis_server):
         for raw in redis_server.lrange(queue, 0, -1):
             headers = json.loads(raw)["headers"]
             assert headers["task"] == "monitors.run_check"
-            assert headers["kwargsrepr"] == "{'scheduled': False}"
+            assert headers["kwargsrepr"] in ("{'scheduled': False}",
+                                             f"{{'scheduled': False, 'region': '{queue[7:]}'}}")
             found.append(int(headers["argsrepr"].strip("(),")))
         return found
 
@@ -86,7 +87,7 @@ def test_a_changed_target_is_checked_at_once(queued, django_capture_on_commit_ca
 
 def test_a_new_region_is_checked_on_its_own_queue(queued, django_capture_on_commit_callbacks):
     monitor = MonitorFactory()
-    monitor.region = "eu-west"
+    monitor.regions = ["eu-west"]
 
     with django_capture_on_commit_callbacks(execute=True):
         monitor.save()
@@ -159,7 +160,7 @@ def test_the_web_form_queues_the_first_check(client, alice, queued):
     response = client.post("/monitors/new/", {
         "name": "Payments", "url": "https://payments.example.com/health", "method": "GET",
         "expected_status_codes": "", "request_headers": "", "timeout_seconds": 5,
-        "interval_seconds": 60, "failure_threshold": 3, "region": "",
+        "interval_seconds": 60, "failure_threshold": 3, "regions": "",
     })
 
     assert response.status_code == 302
@@ -192,8 +193,9 @@ def test_the_admin_queues_the_first_check(client, alice, queued):
     response = client.post("/admin/monitors/monitor/add/", {
         "owner": alice.pk, "name": "Payments", "url": "https://payments.example.com/health",
         "method": "GET", "expected_status_codes": "[]", "request_headers": "{}",
-        "timeout_seconds": 5, "interval_seconds": 60, "failure_threshold": 3, "region": "",
-        **{f"{inline}-{count}": 0 for inline in ("maintenance_windows", "checks", "incidents")
+        "timeout_seconds": 5, "interval_seconds": 60, "failure_threshold": 3, "regions": "",
+        **{f"{inline}-{count}": 0
+           for inline in ("maintenance_windows", "region_states", "checks", "incidents")
            for count in ("TOTAL_FORMS", "INITIAL_FORMS")},
     })
 
@@ -232,7 +234,7 @@ def test_a_broker_that_is_down_fails_no_request(client, alice, broker_down, capl
         response = client.post("/monitors/new/", {
             "name": "Payments", "url": "https://payments.example.com/health", "method": "GET",
             "expected_status_codes": "", "request_headers": "", "timeout_seconds": 5,
-            "interval_seconds": 60, "failure_threshold": 3, "region": "",
+            "interval_seconds": 60, "failure_threshold": 3, "regions": "",
         })
 
     monitor = Monitor.objects.get()

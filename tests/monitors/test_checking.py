@@ -199,10 +199,11 @@ def test_check_now_enqueues_with_the_monitors_own_limits(monitor, queue_length, 
 def test_beat_sends_the_monitors_task_with_its_limits_and_expiry(
     monitor, queue_length, redis_server
 ):
-    monitor.region = "eu-west"
+    monitor.regions = ["eu-west"]
     monitor.save()
     entry = ModelEntry(monitor.periodic_task, app=app)
 
+    # A stock beat: one message, to the first region's queue (its worker fans it out).
     DatabaseScheduler(app=app, lazy=True).apply_async(entry, advance=False)
 
     assert queue_length("checks") == 0
@@ -215,4 +216,21 @@ def test_beat_sends_the_monitors_task_with_its_limits_and_expiry(
     ]
     assert headers["expires"] is not None
     args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
-    assert (args, kwargs) == ([monitor.pk], {})
+    assert (args, kwargs) == ([monitor.pk], {"regions": ["eu-west"]})
+
+
+def test_a_stock_beats_single_message_is_fanned_out_to_each_region(monitor, redis_server):
+    # A stock django-celery-beat sends the row's one message (kwargs "regions") to the first
+    # region's queue; the worker that takes it sends each region its own.
+    from monitors.tasks import run_check as run_check_task
+
+    redis_server.delete("checks.eu-west", "checks.us")
+
+    run_check_task.apply((monitor.pk,), {"regions": ["eu-west", "us"]})
+
+    for region in ("eu-west", "us"):
+        (message,) = redis_server.lrange(f"checks.{region}", 0, -1)
+        assert json.loads(message)["headers"]["kwargsrepr"] == (
+            f"{{'scheduled': True, 'region': '{region}'}}")
+    redis_server.delete("checks.eu-west", "checks.us")
+    assert not CheckResult.objects.exists()  # the fan-out itself checks nothing

@@ -56,9 +56,6 @@ def test_an_assertion_that_holds_leaves_the_check_ok(target, assertion):
          'header X-Version contains "3": no X-Version header'),
         ({"type": "response_time_ms", "below": 1},
          "response_time_ms below 1: took "),
-        # "degrade" fails the check like any other assertion until the degraded state exists.
-        ({"type": "body_contains", "value": "healthy", "degrade": True},
-         'body_contains "healthy": not in the body'),
     ],
 )
 def test_an_assertion_that_fails_fails_the_check_and_says_what_was_seen(target, assertion,

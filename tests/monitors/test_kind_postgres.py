@@ -14,10 +14,12 @@ from django.core.exceptions import ValidationError
 from monitors.kinds import executor_for, validate_target
 from monitors.kinds.postgres import PostgresCheck, validate_postgres_url
 from monitors.outcomes import CheckSpec, Outcome
+from tests.support.machine import needs_machine_postgres
 from tests.support.probing import DEADLINE_SLACK_SECONDS, timed
 from tests.support.stalling import SilentServer
 
 SERVER = "127.0.0.1:5432"
+pytestmark = needs_machine_postgres
 
 
 def check(url: str, *, timeout: float = 5, **options) -> object:

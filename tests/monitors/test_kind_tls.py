@@ -1,6 +1,7 @@
 """Kind `tls`: real TLS servers on loopback with certificates made by trustme."""
 
 import datetime
+import hashlib
 import socket
 import ssl
 import threading
@@ -99,30 +100,42 @@ def check(executor: TlsExecutor, url: str, **options) -> object:
     return executor.run(CheckSpec(kind="tls", url=url, timeout_seconds=2, options=options))
 
 
+def fingerprint(leaf: trustme.LeafCert) -> str:
+    """SHA-256 of the leaf's DER, as the server sends it."""
+    der = ssl.PEM_cert_to_DER_cert(leaf.cert_chain_pems[0].bytes().decode())
+    return hashlib.sha256(der).hexdigest()
+
+
 def test_a_valid_certificate_is_ok_with_its_expiry(ca, serve, trusting):
     not_after = NOW + datetime.timedelta(days=90, hours=1)
-    server = serve(ca.issue_cert("localhost", not_after=not_after))
+    leaf = ca.issue_cert("localhost", not_after=not_after)
+    server = serve(leaf)
 
     result = check(trusting, server.url(), tls_warn_days=14)
 
     assert result.outcome == Outcome.OK
     assert result.message == f"valid until {not_after:%Y-%m-%d}, 90 days"
     assert result.response_ms is not None
+    assert result.certificate.fingerprint == fingerprint(leaf)
+    assert result.certificate.expires_at == not_after.replace(microsecond=0)
 
 
-def test_a_certificate_expiring_within_the_warning_days_says_so(ca, serve, trusting):
-    # Still ok for now; the monitor's `degraded` state comes with a later piece.
+def test_a_certificate_expiring_within_the_warning_days_is_degraded(ca, serve, trusting):
     not_after = NOW + datetime.timedelta(days=5, hours=1)
-    server = serve(ca.issue_cert("localhost", not_after=not_after))
+    leaf = ca.issue_cert("localhost", not_after=not_after)
+    server = serve(leaf)
 
     result = check(trusting, server.url(), tls_warn_days=14)
 
-    assert result.outcome == Outcome.OK
+    assert result.outcome == Outcome.DEGRADED
+    assert result.is_up
     assert result.message == f"expires in 5 days (valid until {not_after:%Y-%m-%d})"
+    assert result.certificate.fingerprint == fingerprint(leaf)
+    assert result.certificate.expires_at == not_after.replace(microsecond=0)
     # The same certificate, with a shorter warning period, is simply valid.
-    assert check(trusting, server.url(), tls_warn_days=3).message == (
-        f"valid until {not_after:%Y-%m-%d}, 5 days"
-    )
+    shorter = check(trusting, server.url(), tls_warn_days=3)
+    assert shorter.outcome == Outcome.OK
+    assert shorter.message == f"valid until {not_after:%Y-%m-%d}, 5 days"
 
 
 def test_an_address_in_the_url_is_checked_against_the_certificate(ca, serve, trusting):

@@ -69,16 +69,19 @@ def test_pause_and_resume_toggle_the_task():
     assert monitor.status == Monitor.Status.UNKNOWN
 
 
-def test_region_and_timeout_follow_into_the_task():
+def test_regions_and_timeout_follow_into_the_task():
     monitor = MonitorFactory(timeout_seconds=5)
     first_limits = json.loads(monitor.periodic_task.headers)["timelimit"]
 
-    monitor.region = "eu-west"
+    monitor.regions = ["eu-west", "us"]
     monitor.timeout_seconds = 20
     monitor.save()
 
     task = check_tasks().get()
+    # One row for the monitor: our beat sends one message per region; a stock beat sends
+    # this one to the first region's queue, whose worker fans it out.
     assert task.queue == "checks.eu-west"
+    assert json.loads(task.kwargs) == {"regions": ["eu-west", "us"]}
     assert json.loads(task.headers)["timelimit"][1] > first_limits[1]
 
 

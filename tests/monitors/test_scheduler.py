@@ -5,6 +5,8 @@ of beat" takes milliseconds; what it sends is read back from the Redis queues it
 """
 
 import json
+import logging
+import socket
 
 import pytest
 from django.db import connection
@@ -122,9 +124,16 @@ def test_an_edited_interval_is_picked_up_without_a_full_reload(beat, clock, sent
     monitor.save()
     times = run(scheduler, clock, sent, 120)
 
-    sends = times[name_of(monitor)]
-    assert len(sends) == 4
-    assert [b - a for a, b in zip(sends, sends[1:], strict=False)] == [30.0] * 3
+    name = name_of(monitor)
+    sends = times[name]
+    # Every slot of the new 30 s grid after the tick that found the edit (a slot inside that
+    # first tick's step is the grid's "now": the next slot, not a catch-up, comes first).
+    # The grid's phase hangs on the task's name, so on the monitor's id: 3 or 4 slots.
+    found_at = START + 60 + STEP
+    slots = [slot for slot in (ideal_slot(name, 30, found_at) + 30 * k for k in range(1, 6))
+             if slot <= START + 180]
+    assert len(sends) == len(slots) >= 3
+    assert all(0 <= sent_at - slot < STEP for sent_at, slot in zip(sends, slots, strict=True))
     assert len(times[name_of(other)]) == 2
     assert scheduler.stats["full_loads"] == 1
     assert scheduler.stats["refreshes"] >= 1
@@ -150,8 +159,13 @@ def test_paused_deleted_and_created_monitors_are_picked_up_without_a_full_reload
     assert scheduler.stats["full_loads"] == 1
 
     paused.resume()
-    times = run(scheduler, clock, sent, 60)
-    assert len(times[paused_name]) == 1
+    found_at = clock.now + STEP
+    times = run(scheduler, clock, sent, 120)
+    # A resumed monitor's next slot, not a catch-up: the slots of its grid after the tick
+    # that found it (its phase hangs on the monitor's id), 1 or 2 in these 120 s.
+    slots = [slot for slot in (ideal_slot(paused_name, 60, found_at) + 60 * k for k in (1, 2))
+             if slot <= found_at - STEP + 120]
+    assert len(times.get(paused_name, [])) == len(slots) >= 1
     assert scheduler.stats["full_loads"] == 1
 
 
@@ -209,6 +223,7 @@ def test_the_built_in_sweeps_still_run(beat, clock, sent):
 
     assert {name: len(sends) for name, sends in times.items()} == {
         "notifications.sweep_outbox": 2, "notifications.follow_up": 1,
+        "monitors.detect_gaps": 2, "monitors.roll_up_history": 1,
     }
 
 
@@ -239,3 +254,55 @@ def test_a_change_no_date_reveals_is_found_by_a_full_read(beat, clock, sent):
 
     assert len(times[task.name]) == 4
     assert scheduler.stats["full_loads"] == 2
+
+
+def test_a_broker_that_is_away_costs_one_log_line_and_the_missed_slots(
+    beat, clock, sent, caplog
+):
+    monitors = MonitorFactory.create_batch(5, interval_seconds=10)
+    scheduler = beat()
+    run(scheduler, clock, sent, 10)  # every monitor sent once: the producer is connected
+    working = scheduler.producer
+    # A producer on a port nobody listens on: every publish fails, as with Redis stopped.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    scheduler.producer = celery_app.amqp.Producer(
+        celery_app.connection_for_write(f"redis://127.0.0.1:{dead_port}/0"), auto_declare=False)
+
+    with caplog.at_level(logging.INFO, logger="monitors.scheduler"):
+        away = run(scheduler, clock, sent, 20)
+        scheduler.producer = working
+        back = run(scheduler, clock, sent, 10)
+
+    assert away == {}
+    lines = [record for record in caplog.records if record.name == "monitors.scheduler"]
+    assert [record.getMessage()[:29] for record in lines if record.levelno >= logging.WARNING] \
+        == ["beat: cannot reach the broker", "beat: the broker is back afte"]
+    assert not any(record.exc_info for record in lines)
+    # Slots missed while it was away are skipped, not sent late: one each on its grid.
+    assert sorted(back) == sorted(name_of(monitor) for monitor in monitors)
+    assert all(len(times) == 1 for times in back.values())
+
+
+def test_a_monitor_with_regions_is_sent_to_each_regions_queue_at_each_slot(
+        beat, clock, sent, redis_server):
+    monitor = MonitorFactory(interval_seconds=60, regions=["us", "in"])
+    redis_server.delete("checks.us", "checks.in")
+    scheduler = beat()
+    raw = {}
+
+    for _ in range(round(180 / STEP)):
+        clock.now += STEP
+        scheduler.tick()
+        for region in ("us", "in"):
+            raw.setdefault(region, []).extend(redis_server.lrange(f"checks.{region}", 0, -1))
+            redis_server.delete(f"checks.{region}")
+
+    assert sent("checks") == []
+    for region in ("us", "in"):
+        assert len(raw[region]) == 3, region
+        for message in raw[region]:
+            headers = json.loads(message)["headers"]
+            assert headers["argsrepr"] == f"[{monitor.pk}]"
+            assert headers["kwargsrepr"] == f"{{'region': '{region}'}}"

@@ -36,6 +36,7 @@ class _ZoneResolver(BaseResolver):
         name = str(request.q.qname).rstrip(".").lower()
         record_type = QTYPE[request.q.qtype]
         self.server.queries.append((name, record_type))
+        self.server.clients.append(handler.client_address[0])
         if name in self.server.servfail:
             reply.header.rcode = RCODE.SERVFAIL
             return reply
@@ -56,6 +57,8 @@ class DnsServer:
         self.zone = {name.lower(): records for name, records in zone.items()}
         self.servfail: set[str] = set()
         self.queries: list[tuple[str, str]] = []
+        # The address each query came from (UPTIME_SOURCE_ADDRESS tests).
+        self.clients: list[str] = []
         self.host = host
         self._server: DNSServer | None = None
 

@@ -3,6 +3,7 @@
     target = TargetServer().start()
     target.mode = "error"                 # every request now gets a 500
     target.mode_for_path["/ok"] = "up"    # ...except this path
+    target.mode_for_peer["127.0.0.3"] = "error"   # and this client gets 500 on every path
     target.take_down()                    # connections are now refused, for real
     target.bring_up()                     # same port again
     target.stop()
@@ -38,6 +39,9 @@ class TargetServer:
         self.port = 0
         self.mode = "up"
         self.mode_for_path: dict[str, str] = {}
+        # By the client's address: a region's workers connect from their own
+        # (UPTIME_SOURCE_ADDRESS), so a target can be down for one region only.
+        self.mode_for_peer: dict[str, str] = {}
         self.slow_seconds = 5.0
         self.redirect_to: str | None = None
         self.requests_seen: list[tuple[str, str, dict[str, str]]] = []
@@ -112,7 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
-        mode = target.mode_for_path.get(path, target.mode)
+        mode = target.mode_for_peer.get(self.client_address[0],
+                                        target.mode_for_path.get(path, target.mode))
         try:
             self._answer(mode, target, path)
         except OSError:

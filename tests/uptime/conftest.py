@@ -74,11 +74,23 @@ async def refused(*, headers=(), subprotocols=None) -> bool:
 
 
 async def next_event(socket, event_type: str, *, timeout: float = 5) -> dict:
-    """The next event of `event_type`, skipping any other kind before it."""
+    """The next event of `event_type`, skipping any other kind before it; the events of a
+    batch count one by one."""
     while True:
-        event = await socket.receive_json_from(timeout=timeout)
+        event = await next_message(socket, timeout=timeout)
         if event["type"] == event_type:
             return event
+
+
+async def next_message(socket, *, timeout: float = 5) -> dict:
+    """The next message, or the next event of a batch that arrived."""
+    pending = socket.__dict__.setdefault("batched_events", [])
+    if not pending:
+        message = await socket.receive_json_from(timeout=timeout)
+        if message["type"] != "batch":
+            return message
+        pending.extend(message["events"])
+    return pending.pop(0)
 
 
 @pytest.fixture(scope="session")

@@ -117,3 +117,12 @@ async def test_logging_out_of_the_web_closes_that_browsers_sockets(alice):
         assert response.status_code == 302
 
         assert await closed_with(socket) == 4001
+
+
+async def test_staff_without_the_required_second_factor_are_refused(bob, settings):
+    # bob is staff; a session he signed in with before the setting was turned on.
+    headers = await browser_headers(bob)
+    settings.UPTIME_STAFF_REQUIRE_2FA = True
+
+    assert await refused(headers=headers)
+    assert await refused(headers=await token_headers(bob))

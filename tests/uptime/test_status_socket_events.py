@@ -45,43 +45,45 @@ async def test_the_snapshot_has_the_users_monitors_and_their_open_incident(
     assert state["open_incident"]["cause"] == "timed out"
 
 
-async def test_staff_get_every_monitor_in_their_snapshot(bob, alices_monitor, charlies_monitor):
+async def test_staff_get_a_summary_of_the_fleet_not_every_monitor(
+    bob, alices_monitor, charlies_monitor
+):
     async with status_socket(headers=await browser_headers(bob)) as socket:
+        summary = await socket.receive_json_from()
+
+    assert summary["type"] == "summary"
+    assert summary["total"] == 2 and summary["counts"]["unknown"] == 2
+    assert summary["open_incidents"] == 0
+
+
+async def test_staff_get_the_monitors_they_subscribe_to(bob, alices_monitor, charlies_monitor):
+    async with status_socket(headers=await browser_headers(bob)) as socket:
+        await socket.receive_json_from()
+        await socket.send_json_to(
+            {"type": "subscribe", "monitors": [alices_monitor.pk, charlies_monitor.pk]})
         snapshot = await socket.receive_json_from()
 
+    assert snapshot["type"] == "snapshot" and (snapshot["page"], snapshot["pages"]) == (1, 1)
     assert {monitor["name"] for monitor in snapshot["monitors"]} == {"alice api", "charlie api"}
 
 
-async def test_a_check_reaches_its_owner_but_no_other_user(
-    alice, charlie, alices_monitor, charlies_monitor
-):
-    async with (
-        status_socket(headers=await browser_headers(alice)) as alices_socket,
-        status_socket(headers=await token_headers(charlie)) as charlies_socket,
-    ):
-        await alices_socket.receive_json_from()
-        await charlies_socket.receive_json_from()
-
-        await check_now(alices_monitor.pk, scheduled=False)
-
-        event = await next_event(alices_socket, "check")
-        assert event["monitor"]["id"] == alices_monitor.pk
-        assert event["monitor"]["status"] == "up"
-        assert event["check"]["outcome"] == "ok"
-        assert event["check"]["response_ms"] == event["monitor"]["last_response_ms"]
-        assert await charlies_socket.receive_nothing(timeout=0.5)
-
-
-async def test_staff_get_every_users_events_once(bob, alice, alices_monitor):
+async def test_staff_get_a_subscribed_monitors_events_once(bob, alice, alices_monitor):
     async with status_socket(headers=await browser_headers(bob)) as socket:
         await socket.receive_json_from()
+        # The monitor and the summary: its flip reaches the socket through both groups.
+        await socket.send_json_to(
+            {"type": "subscribe", "monitors": [alices_monitor.pk], "summary": True})
+        await next_event(socket, "snapshot")
+        await next_event(socket, "summary")
 
         await check_now(alices_monitor.pk, scheduled=False)
 
         event = await next_event(socket, "check")
         flipped = await next_event(socket, "monitor.up")
+        summary = await next_event(socket, "summary")
         assert event["monitor"]["id"] == flipped["monitor"]["id"] == alices_monitor.pk
-        assert await socket.receive_nothing(timeout=0.5)
+        assert summary["counts"]["up"] == 1
+        assert await socket.receive_nothing(timeout=1.5)
 
 
 async def test_a_target_going_down_sends_the_down_state_and_the_incident(

@@ -9,7 +9,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from knox.models import get_token_model
 from knox.settings import knox_settings
 from knox.views import LogoutView as KnoxLogoutView
@@ -17,6 +17,10 @@ from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from uptime.accounts import backends, totp
+from uptime.accounts.api.serializers import PasswordSerializer
+from uptime.accounts.api.views import LOCKED, BodyOnDeleteSchema, SignInLocked, delete_me
+from uptime.accounts.models import TokenDevice
 from uptime.registration import CLOSED_MESSAGE, registration_is_open
 
 from .authentication import TokenAuthentication
@@ -48,6 +52,12 @@ class CredentialsSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
         max_length=128, trim_whitespace=False, write_only=True, style={"input_type": "password"}
     )
 
+    device_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True,
+        help_text="What to call this device in the list of sessions (e.g. \"Alice's iPhone\"); "
+        "the User-Agent when left out.",
+    )
+
     def validate_email(self, email: str) -> str:
         return normalized_email(email)
 
@@ -75,18 +85,32 @@ class RegisterSerializer(CredentialsSerializer):
 
 
 class LoginSerializer(CredentialsSerializer):
+    otp = serializers.CharField(
+        max_length=32, required=False, allow_blank=True,
+        help_text="With two-factor on: the 6-digit code from the authenticator app, or one of "
+        "the recovery codes (each works once). Without it the answer is {\"otp_required\": true}.",
+    )
+
     def validate(self, attrs: dict) -> dict:
+        request = self.context["request"]
         user = authenticate(
-            self.context["request"],
-            username=username_for(attrs["email"]),
-            password=attrs["password"],
+            request, username=username_for(attrs["email"]), password=attrs["password"]
         )
         if user is None:
+            if seconds := backends.seconds_locked(request):
+                raise SignInLocked(seconds)
             # One message for an unknown email and a wrong password: no account probing.
             raise serializers.ValidationError(
                 "Unable to log in with this email and password.", code="authorization"
             )
+        if totp.must_enrol(user):
+            raise exceptions.PermissionDenied(totp.MUST_ENROL_MESSAGE)
         attrs["user"] = user
+        attrs["otp_required"] = totp.is_enabled(user) and not attrs.get("otp")
+        if totp.is_enabled(user) and attrs.get("otp") and not totp.verify(user, attrs["otp"]):
+            if seconds := backends.record_failure(request, attrs["email"]):
+                raise SignInLocked(seconds)
+            raise serializers.ValidationError({"otp": ["This code is wrong or was used already."]})
         return attrs
 
 
@@ -107,8 +131,17 @@ class TokenSerializer(serializers.Serializer):
     user = UserSerializer()
 
 
-def issue_token(request, user) -> dict:
+class OtpRequiredSerializer(serializers.Serializer):
+    otp_required = serializers.BooleanField(
+        help_text="The password was right and two-factor is on: send the same request again "
+        "with \"otp\"."
+    )
+
+
+def issue_token(request, user, device_name: str = "") -> dict:
     instance, token = get_token_model().objects.create(user=user, expiry=knox_settings.TOKEN_TTL)
+    name = device_name or request.META.get("HTTP_USER_AGENT", "")
+    TokenDevice.objects.create(token=instance, name=name[:100])
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return {"token": token, "expiry": instance.expiry, "user": user}
 
@@ -142,22 +175,40 @@ class RegisterView(AuthEndpoint):
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
             user = serializer.save()
-            body = issue_token(request, user)
+            body = issue_token(request, user, serializer.validated_data.get("device_name", ""))
         return Response(TokenSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class LoginView(AuthEndpoint):
     @extend_schema(
         operation_id="auth_login",
-        request=CredentialsSerializer,
-        responses={200: TokenSerializer, 429: THROTTLED},
+        request=LoginSerializer,
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="LoginResult",
+                serializers=[TokenSerializer, OtpRequiredSerializer],
+                resource_type_field_name=None,
+            ),
+            403: error_response(
+                "A staff account without two-factor while UPTIME_STAFF_REQUIRE_2FA is on."
+            ),
+            429: error_response(
+                "Throttled, or too many failed sign-ins from this address or for this account: "
+                "wait the Retry-After header's seconds (the right password is refused until then)."
+            ),
+        },
         tags=["auth"],
         summary="Get a token for this device",
     )
     def post(self, request):
         serializer = LoginSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        body = issue_token(request, serializer.validated_data["user"])
+        if serializer.validated_data["otp_required"]:
+            return Response({"otp_required": True})
+        body = issue_token(
+            request, serializer.validated_data["user"],
+            serializer.validated_data.get("device_name", ""),
+        )
         return Response(TokenSerializer(body).data)
 
 
@@ -178,6 +229,23 @@ class LogoutView(KnoxLogoutView):
 
 
 class MeView(APIView):
+    schema = BodyOnDeleteSchema()
     @extend_schema(operation_id="me", responses=UserSerializer, tags=["auth"])
     def get(self, request):
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        operation_id="me_delete",
+        request=PasswordSerializer,
+        responses={
+            204: OpenApiResponse(description=(
+                "The account is gone, with its monitors (and their schedules), channels, "
+                "devices, status pages and tokens; its sockets are closed."
+            )),
+            429: LOCKED,
+        },
+        tags=["auth"],
+        summary="Delete this account and everything it owns (asks for the password)",
+    )
+    def delete(self, request):
+        return delete_me(request)

@@ -1,9 +1,16 @@
 """The API token check: knox's, made to refuse a malformed token instead of failing on it."""
 
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox import auth as knox_auth
 from rest_framework.authentication import get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+
+from uptime.accounts import totp
+from uptime.accounts.models import LAST_USED_RESOLUTION_SECONDS, TokenDevice
 
 BEARER_HINT = (
     'This API does not take "Authorization: Bearer ...": send "Authorization: Token <key>", '
@@ -33,7 +40,23 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
             token.decode("utf-8")
         except UnicodeDecodeError:
             raise AuthenticationFailed("Invalid token.") from None
-        return super().authenticate_credentials(token)
+        user, auth_token = super().authenticate_credentials(token)
+        if totp.must_enrol(user):
+            # A token from before UPTIME_STAFF_REQUIRE_2FA was turned on (or two-factor off):
+            # the API login would refuse this user now, so the token does not get in either.
+            raise PermissionDenied(totp.MUST_ENROL_MESSAGE)
+        touch_device(auth_token)
+        return user, auth_token
+
+
+def touch_device(auth_token) -> None:
+    """The device list's "last used": one conditional UPDATE, which writes at most once a
+    minute per token (like knox's own expiry refresh)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=LAST_USED_RESOLUTION_SECONDS)
+    TokenDevice.objects.filter(token_id=auth_token.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale)
+    ).update(last_used_at=now)
 
 
 class TokenScheme(KnoxTokenScheme):

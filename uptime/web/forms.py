@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from monitors import kinds
+from monitors.kinds import options as kind_options
 from monitors.models import Monitor
 from monitors.urlsecrets import has_masked_password, keep_saved_password
 from notifications.models import NotificationChannel
@@ -52,6 +53,34 @@ class HeaderLinesField(forms.CharField):
         return headers
 
 
+class LinesListField(forms.CharField):
+    """One item per line in the form, a list on the model (empty lines dropped)."""
+
+    widget = forms.Textarea(attrs={"rows": 2, "spellcheck": "false"})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class CommaListField(forms.CharField):
+    """Names separated by commas (or spaces) in the form, a list on the model."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        return [part for part in text.replace(",", " ").split() if part]
+
+
 class ChannelChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, channel: NotificationChannel) -> str:
         label = f"{channel.name} ({channel.get_kind_display()})"
@@ -72,19 +101,45 @@ class MonitorForm(forms.ModelForm):
         help_text="One per line, e.g. X-Api-Key: abc123. Sent with every check.",
     )
     clear_request_headers = forms.BooleanField(required=False, label="Remove all headers")
+    dns_expected = LinesListField(
+        required=False,
+        label="Expected answers",
+        help_text="One per line, e.g. 203.0.113.7. Empty: any answer is up.",
+    )
+
+    regions = CommaListField(
+        required=False,
+        label="Regions",
+        help_text="Check from each of these regions, e.g. us, in, eu (the workers started "
+        "with UPTIME_REGION=<name>). Empty: the default checks queue.",
+    )
 
     class Meta:
         model = Monitor
         fields = [
             "name", "kind", "url", "method", "expected_status_codes", "request_headers",
-            "timeout_seconds", "interval_seconds", "failure_threshold", "region", "channels",
-            "assertions", "dns_record_type", "dns_expected", "dns_resolver", "tls_warn_days",
+            "timeout_seconds", "interval_seconds", "failure_threshold", "regions", "quorum",
+            "channels", "assertions", "dns_record_type", "dns_expected", "dns_resolver",
+            "tls_warn_days", "grace_seconds",
         ]
         labels = {
             "url": "URL",
             "timeout_seconds": "Timeout (seconds)",
-            "interval_seconds": "Check every (seconds)",
             "channels": "Notify",
+            "dns_record_type": "Record type",
+            "dns_resolver": "Resolver",
+            "tls_warn_days": "Warn days before the certificate expires",
+            "grace_seconds": "Grace (seconds)",
+        }
+        help_texts = {
+            "assertions": "JSON, checked in order, e.g. [{\"type\": \"body_contains\", "
+            "\"value\": \"ok\"}, {\"type\": \"json_path\", \"path\": \"$.status\", "
+            "\"equals\": \"ok\"}]. Empty: the status code alone decides.",
+            "dns_resolver": "ip[:port], e.g. 1.1.1.1. Empty: the system's resolver.",
+            "tls_warn_days": "Within this many days the monitor is degraded and every channel "
+            "is told once.",
+            "grace_seconds": "How late a ping may be, after the interval, before it counts "
+            "as missed.",
         }
         widgets = {
             "url": forms.TextInput(attrs={
@@ -93,6 +148,7 @@ class MonitorForm(forms.ModelForm):
                 "placeholder": "https://api.example.com/health",
             }),
             "channels": forms.CheckboxSelectMultiple,
+            "assertions": forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
         }
         field_classes = {"channels": ChannelChoiceField}
 
@@ -109,8 +165,18 @@ class MonitorForm(forms.ModelForm):
         self.fields["kind"].choices = kinds.available_choices()
         # A form posted without the kind or the options of other kinds (a script, an older
         # page) keeps the model's defaults: Django leaves omitted fields at their default.
-        for name in ("kind", "dns_record_type", "tls_warn_days"):
+        for name in ("kind", "dns_record_type", "tls_warn_days", "grace_seconds"):
             self.fields[name].required = False
+        self._describe_url_for(self.chosen_kind)
+        self.fields["interval_seconds"].label = self.interval_label(self.chosen_kind)
+        if not self.instance.pk:
+            # Empty means "the kind's default" (1 for a heartbeat, 3 otherwise), so a person
+            # who picks heartbeat and leaves this alone gets 1 without any script.
+            threshold = self.fields["failure_threshold"]
+            threshold.required = False
+            threshold.widget.attrs["placeholder"] = str(self.threshold_default)
+            threshold.help_text = "Empty: 3 failed checks in a row, or 1 for a heartbeat."
+            self.initial["failure_threshold"] = None
         # The rule of NotificationChannel.objects.recipients_for(), in words.
         if not channels.filter(is_enabled=True).exists():
             self.fields["channels"].help_text = (
@@ -128,6 +194,51 @@ class MonitorForm(forms.ModelForm):
             )
         else:
             del self.fields["clear_request_headers"]
+
+    @property
+    def chosen_kind(self) -> str:
+        """The kind the page is about: the one posted, else the monitor's."""
+        if self.is_bound and self.data.get("kind") in kind_options.OPTIONS:
+            return self.data["kind"]
+        return self.instance.kind
+
+    @property
+    def threshold_default(self) -> int:
+        model_default = Monitor._meta.get_field("failure_threshold").default
+        return kind_options.default_failure_threshold(self.chosen_kind, model_default)
+
+    @property
+    def field_kinds(self) -> dict[str, str]:
+        """field -> the kinds that use it, space-separated, for the page's data-kinds."""
+        return {name: " ".join(kind_options.kinds_using(name)) for name in self.fields}
+
+    def kind_ui(self) -> dict:
+        """What monitor-form.js needs to follow the kind select: each kind's URL form and
+        default failure threshold."""
+        model_default = Monitor._meta.get_field("failure_threshold").default
+        no_url = kind_options.UrlForm("", "")
+        return {
+            kind: {
+                "url_placeholder": kind_options.URL_FORMS.get(kind, no_url).placeholder,
+                "url_help": kind_options.URL_FORMS.get(kind, no_url).help_text,
+                "failure_threshold": kind_options.default_failure_threshold(kind, model_default),
+                "interval_label": self.interval_label(kind),
+            }
+            for kind in kind_options.OPTIONS
+        }
+
+    @staticmethod
+    def interval_label(kind: str) -> str:
+        # A heartbeat is not checked every interval: the job is expected to ping that often.
+        if kind in kind_options.WITHOUT_URL:
+            return "Expect a ping every (seconds)"
+        return "Check every (seconds)"
+
+    def _describe_url_for(self, kind: str) -> None:
+        # A heartbeat has no URL form; its page still describes one, for a change of kind.
+        url_form = kind_options.URL_FORMS.get(kind, kind_options.URL_FORMS["http"])
+        self.fields["url"].widget.attrs["placeholder"] = url_form.placeholder
+        self.fields["url"].help_text = url_form.help_text
 
     def clean_url(self) -> str:
         # A password in the URL is write-only, as in the API: the form shows *** in its place
@@ -149,4 +260,6 @@ class MonitorForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("clear_request_headers"):
             cleaned["request_headers"] = {}
+        if "failure_threshold" in cleaned and cleaned["failure_threshold"] is None:
+            cleaned["failure_threshold"] = self.threshold_default
         return cleaned

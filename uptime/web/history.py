@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, DateTimeField, Func, IntegerField, Q, Sum, Value
 from django.utils import timezone
 
+from monitors import rollups
 from monitors.models import CheckResult
 from monitors.outcomes import Outcome
 
@@ -30,7 +30,9 @@ class Beat:
     def state(self) -> str:
         if self.check is None:
             return "none"
-        return "up" if self.check.outcome == Outcome.OK else "down"
+        if self.check.outcome == Outcome.DEGRADED:
+            return "degraded"
+        return "up" if self.check.is_up else "down"
 
     @property
     def summary(self) -> str:
@@ -90,25 +92,42 @@ class ChartRange:
     key: str  # what ?range= says
     short: str  # the tab: "24 h"
     length: timedelta
-    buckets: int
+    bucket: timedelta  # a whole number of hours, or a day
     label: str  # "last 24 hours"
-    bucket_label: str  # "per 15 minutes"
+    bucket_label: str  # "per hour"
     axis: tuple[str, str, str]  # the x axis: start, middle, end
 
     @property
+    def buckets(self) -> int:
+        return int(self.length / self.bucket)
+
+    @property
     def bucket_seconds(self) -> float:
-        return self.length.total_seconds() / self.buckets
+        return self.bucket.total_seconds()
+
+    def last_bucket_start(self, now: datetime) -> datetime:
+        """Buckets sit on the UTC hour (or day) grid, the last one holding `now`, so that each
+        is whole rollup rows (monitors/rollups.py) but the last."""
+        if self.bucket >= rollups.DAY:
+            return rollups.floor_day(now)
+        hour = rollups.floor_hour(now)
+        hours = int(self.bucket / rollups.HOUR)
+        return hour - (hour.hour % hours) * rollups.HOUR
 
 
 CHART_RANGES = {
     chart_range.key: chart_range
     for chart_range in (
-        ChartRange("24h", "24 h", timedelta(hours=24), 96, "last 24 hours", "per 15 minutes",
-                   ("24 h ago", "12 h ago", "now")),
-        ChartRange("7d", "7 d", timedelta(days=7), 168, "last 7 days", "per hour",
-                   ("7 d ago", "3.5 d ago", "now")),
-        ChartRange("30d", "30 d", timedelta(days=30), 180, "last 30 days", "per 4 hours",
-                   ("30 d ago", "15 d ago", "now")),
+        ChartRange("24h", "24 h", timedelta(hours=24), timedelta(hours=1), "last 24 hours",
+                   "per hour", ("24 h ago", "12 h ago", "now")),
+        ChartRange("7d", "7 d", timedelta(days=7), timedelta(hours=1), "last 7 days",
+                   "per hour", ("7 d ago", "3.5 d ago", "now")),
+        ChartRange("30d", "30 d", timedelta(days=30), timedelta(hours=4), "last 30 days",
+                   "per 4 hours", ("30 d ago", "15 d ago", "now")),
+        ChartRange("90d", "90 d", timedelta(days=90), timedelta(days=1), "last 90 days",
+                   "per day", ("90 d ago", "45 d ago", "today")),
+        ChartRange("365d", "365 d", timedelta(days=365), timedelta(days=1), "last 365 days",
+                   "per day", ("365 d ago", "6 months ago", "today")),
     )
 }
 DEFAULT_CHART_RANGE = "24h"
@@ -117,32 +136,6 @@ DEFAULT_CHART_RANGE = "24h"
 def chart_range(key: str | None) -> ChartRange:
     """The range a ?range= value names; anything else (missing, misspelt) is the default."""
     return CHART_RANGES.get(key or "", CHART_RANGES[DEFAULT_CHART_RANGE])
-
-
-class BucketIndex(Func):
-    """Which bucket of `seconds` after `since` a timestamp falls in, in the database's own
-    date arithmetic. Grouping by TruncMinute or TruncHour instead returns a row per minute
-    (43,200 for 30 days) and on SQLite costs a Python call per check."""
-
-    output_field = IntegerField()
-
-    def __init__(self, timestamp, *, since: datetime, seconds: float) -> None:
-        super().__init__(timestamp, Value(since, output_field=DateTimeField()), Value(seconds))
-
-    def as_sql(self, compiler, connection, **extra):
-        parts, params = [], []
-        for expression in self.source_expressions:
-            sql, expression_params = compiler.compile(expression)
-            parts.append(sql)
-            params.extend(expression_params)
-        timestamp, since, seconds = parts
-        if connection.vendor == "postgresql":
-            sql = f"FLOOR(EXTRACT(EPOCH FROM ({timestamp} - {since})) / {seconds})::integer"
-        else:
-            # julianday() parses the text SQLite stores datetimes as, natively.
-            sql = f"CAST((julianday({timestamp}) - julianday({since})) * 86400.0 / {seconds}" \
-                  " AS INTEGER)"
-        return sql, params
 
 
 @dataclass(frozen=True)
@@ -175,31 +168,23 @@ class ResponseChart:
 
 def response_chart(monitor, *, range_key: str | None = None,
                    now: datetime | None = None) -> ResponseChart:
+    """Average response time and failed checks per bucket, read from hourly or daily rollups
+    and raw results for what is not rolled up yet."""
     shown = chart_range(range_key)
     until = now or timezone.now()
-    since = until - shown.length
     buckets = shown.buckets
-    rows = (
-        CheckResult.objects.filter(monitor=monitor, checked_at__gt=since, checked_at__lte=until)
-        .annotate(bucket=BucketIndex("checked_at", since=since, seconds=shown.bucket_seconds))
-        .values("bucket")
-        .annotate(
-            timed=Count("response_ms"),
-            total_ms=Sum("response_ms"),
-            failed=Count("id", filter=~Q(outcome=Outcome.OK)),
-        )
-        .order_by()
-    )
-    timed, total_ms, failed = [0] * buckets, [0] * buckets, [0] * buckets
-    for row in rows:
-        # A check at `until` exactly is bucket `buckets`: it belongs in the last one.
-        index = min(buckets - 1, max(0, row["bucket"]))
-        timed[index] += row["timed"]
-        total_ms[index] += row["total_ms"] or 0
-        failed[index] += row["failed"]
-    averages = [
-        total / count if count else None for total, count in zip(total_ms, timed, strict=True)
-    ]
+    since = shown.last_bucket_start(until) + shown.bucket - shown.length
+    per_bucket = [rollups.EMPTY] * buckets
+    if shown.bucket >= rollups.DAY:
+        days = rollups.daily_figures([monitor.pk], days=buckets, now=until)[monitor.pk]
+        per_bucket = [day.summary for day in days]
+    else:
+        for hour, summary in rollups.hourly_series(monitor.pk, since=since, until=until).items():
+            index = int((hour - since) / shown.bucket)
+            if 0 <= index < buckets:
+                per_bucket[index] += summary
+    averages = [summary.average_response_ms for summary in per_bucket]
+    failed = [summary.checks - summary.up_checks for summary in per_bucket]
     scale_ms = nice_ceiling(max((a for a in averages if a is not None), default=0))
     step = ResponseChart.WIDTH / buckets
     return ResponseChart(

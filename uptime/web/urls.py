@@ -3,7 +3,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import channel_views, maintenance_views, views
+from uptime.accounts.web import views as account_views
+
+from . import (
+    channel_views,
+    incident_views,
+    maintenance_views,
+    public_views,
+    status_page_views,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -66,17 +75,40 @@ urlpatterns = [
     ),
     path("channels/<int:pk>/test/", channel_views.SendTestView.as_view(), name="channel-test"),
     path("incidents/", views.IncidentListView.as_view(), name="incidents"),
+    path("incidents/<int:pk>/", incident_views.IncidentDetailView.as_view(), name="incident"),
     path(
         "incidents/<int:pk>/acknowledge/",
         views.AcknowledgeIncidentView.as_view(),
         name="incident-acknowledge",
     ),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            template_name="web/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("status-pages/", status_page_views.StatusPageListView.as_view(), name="status-pages"),
+    path("status-pages/new/", status_page_views.StatusPageCreateView.as_view(),
+         name="status-page-new"),
+    path("status-pages/<int:pk>/edit/", status_page_views.StatusPageUpdateView.as_view(),
+         name="status-page-edit"),
+    path("status-pages/<int:pk>/delete/", status_page_views.StatusPageDeleteView.as_view(),
+         name="status-page-delete"),
+    # Public, no login: the pages themselves (and at the root of their own domains, served by
+    # uptime/custom_domains.py before these URLs are looked at).
+    path("status/<slug:slug>/", public_views.status_page, name="status-page"),
+    path("status/<slug:slug>/fragment/", public_views.status_page_fragment,
+         name="status-page-fragment"),
+    path("status/<slug:slug>/badge.svg", public_views.status_page_badge,
+         name="status-page-badge"),
+    path("accounts/login/", account_views.GuardedLoginView.as_view(), name="login"),
+    path("accounts/login/code/", account_views.LoginCodeView.as_view(), name="login-code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", account_views.AccountView.as_view(), name="account"),
+    path("accounts/password/", account_views.PasswordChangeView.as_view(),
+         name="password-change"),
+    path("accounts/password/reset/", account_views.PasswordResetRequestView.as_view(),
+         name="password-reset"),
+    path("accounts/password/reset/<str:uid>/<str:token>/",
+         account_views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("accounts/devices/<int:pk>/revoke/", account_views.RevokeDeviceView.as_view(),
+         name="device-revoke"),
+    path("accounts/browsers/<int:pk>/revoke/", account_views.RevokeBrowserView.as_view(),
+         name="browser-revoke"),
+    path("accounts/two-factor/", account_views.TwoFactorView.as_view(), name="two-factor"),
+    path("accounts/delete/", account_views.DeleteAccountView.as_view(), name="account-delete"),
 ]

@@ -18,18 +18,42 @@ from django.views.generic import CreateView, DeleteView, DetailView, ListView, U
 from kombu.exceptions import OperationalError as BrokerError
 
 from incidents.models import Incident
-from monitors import stats, tasks
-from monitors.models import Monitor
+from monitors import regions, stats, tasks
+from monitors.models import Monitor, with_region_states
 from monitors.outcomes import Outcome
 from monitors.quota import ensure_monitor_quota
 from uptime.api.scoping import visible_to
 from uptime.api.throttles import ScopedThrottle
+from uptime.badges import badge_links
 
 from .forms import MonitorForm
 from .history import CHART_RANGES, HEARTBEATS, last_checks, response_chart
 from .search import DashboardSearchForm
 
 RECENT_CHECKS = 20
+RECENT_PINGS = 20
+
+
+def crontab_schedule(interval_seconds: int) -> str | None:
+    """A crontab schedule that runs a job every interval, if cron can say it evenly
+    (every 5 minutes, every 2 hours, daily); None when it cannot."""
+    minutes, seconds = divmod(interval_seconds, 60)
+    if seconds:
+        return None
+    if minutes == 1:
+        return "* * * * *"
+    if minutes < 60 and 60 % minutes == 0:
+        return f"*/{minutes} * * * *"
+    hours, rest = divmod(minutes, 60)
+    if rest:
+        return None
+    if hours == 1:
+        return "0 * * * *"
+    if hours < 24 and 24 % hours == 0:
+        return f"0 */{hours} * * *"
+    if hours == 24:
+        return "0 0 * * *"
+    return None
 
 
 def visible_monitors(user) -> QuerySet:
@@ -87,7 +111,7 @@ class ForgivingPagesMixin:
 
 
 # The dashboard's state chips, in this order; "all" comes last.
-STATUS_CHIPS = ["up", "pending", "down", "unknown", "paused"]
+STATUS_CHIPS = ["up", "degraded", "pending", "down", "unknown", "paused"]
 
 
 class DashboardView(LoginRequiredMixin, ForgivingPagesMixin, ListView):
@@ -134,6 +158,7 @@ class DashboardView(LoginRequiredMixin, ForgivingPagesMixin, ListView):
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         monitors = context["monitors"]
+        with_region_states(monitors)
         beats = last_checks([monitor.pk for monitor in monitors])
         context["rows"] = [(monitor, beats[monitor.pk]) for monitor in monitors]
         counts = self.searched().order_by().aggregate(
@@ -197,8 +222,14 @@ class MonitorDetailView(VisibleMonitorMixin, DetailView):
             chart_ranges=CHART_RANGES,
             outcome_labels=dict(Outcome.choices),
             maintenance_until=monitor.maintenance_until(),
+            badges=badge_links(monitor),
             **monitor_incidents_context(monitor),
         )
+        if monitor.kind == Monitor.Kind.HEARTBEAT:
+            context.update(
+                pings=monitor.pings.all()[:RECENT_PINGS],
+                crontab_schedule=crontab_schedule(monitor.interval_seconds),
+            )
         return context
 
 
@@ -255,7 +286,11 @@ class MonitorCreateView(LoginRequiredMixin, MonitorFormMixin, CreateView):
                 form.add_error(None, error)
                 return self.form_invalid(form)
             response = super().form_valid(form)
-        messages.success(self.request, f"{self.object} is being checked.")
+        if self.object.kind == Monitor.Kind.HEARTBEAT:
+            messages.success(self.request, f"{self.object} is waiting for its first ping.")
+        else:
+            messages.success(self.request, f"{self.object} is being checked.")
+        warn_of_unserved_regions(self.request, self.object)
         return response
 
 
@@ -265,7 +300,14 @@ class MonitorUpdateView(LockedMonitorMixin, MonitorFormMixin, UpdateView):
 
     def form_valid(self, form):
         messages.success(self.request, f"Saved {form.instance}.")
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        warn_of_unserved_regions(self.request, self.object)
+        return response
+
+
+def warn_of_unserved_regions(request, monitor: Monitor) -> None:
+    if warning := regions.unserved_warning(monitor.regions):
+        messages.warning(request, warning)
 
 
 class MonitorDeleteView(VisibleMonitorMixin, DeleteView):

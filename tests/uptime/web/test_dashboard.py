@@ -236,7 +236,9 @@ class TestSearchAndStates:
         chips = re.findall(r'<a class="chip chip-(\w+)" href="([^"]*)"[^>]*><b data-count='
                            r'"(\w+)">(\d+)</b>', html)
         assert chips[:-1] == [
-            ("up", "?status=up", "up", "1"), ("pending", "?status=pending", "pending", "1"),
+            ("up", "?status=up", "up", "1"),
+            ("degraded", "?status=degraded", "degraded", "0"),
+            ("pending", "?status=pending", "pending", "1"),
             ("down", "?status=down", "down", "1"), ("unknown", "?status=unknown", "unknown", "1"),
             ("paused", "?status=paused", "paused", "1"),
         ]

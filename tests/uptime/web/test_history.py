@@ -1,13 +1,14 @@
 """The figures the pages draw: each monitor's last checks (heartbeats) and the response-time
-chart over 24 hours, 7 days or 30 days."""
+chart over 24 hours to 365 days."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from monitors import rollups
 from monitors.outcomes import Outcome
 from tests.factories import CheckResultFactory, MonitorFactory
 from uptime.web.history import (
@@ -65,10 +66,13 @@ class TestHeartbeats:
         assert len(queries) == 0
 
 
+NOW = datetime(2026, 11, 20, 15, 37, 21, 123456, tzinfo=UTC)
+
+
 class TestChart:
     def test_it_averages_per_bucket_and_leaves_gaps_where_nothing_was_checked(self):
         monitor = MonitorFactory()
-        now = timezone.now()
+        now = NOW
         CheckResultFactory(monitor=monitor, checked_at=now - timedelta(minutes=1),
                            response_ms=100)
         CheckResultFactory(monitor=monitor, checked_at=now - timedelta(minutes=2),
@@ -90,28 +94,49 @@ class TestChart:
 
     def test_a_check_is_drawn_in_the_bucket_of_its_time(self):
         monitor = MonitorFactory()
-        now = timezone.now()
-        # 24 h in 96 buckets of 15 min: 7 h 50 min ago is the bucket 64 of 96 (0-based 64).
+        now = NOW  # 15:37
+        # 24 buckets of an hour on the hour grid, the last one holding now: 16:00 yesterday
+        # to 16:00 today. 7 h 50 min ago, 07:47, is in the 07:00 bucket (0-based 15).
         CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=7, minutes=50),
                            outcome=Outcome.TIMEOUT, response_ms=None)
-        # The oldest instant and `now` itself land in the first and the last bucket.
-        CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=24) +
-                           timedelta(microseconds=1), outcome=Outcome.TIMEOUT, response_ms=None)
+        # The first bucket's first instant and `now` itself land in the first and the last
+        # bucket; a check before the first bucket is not drawn.
+        since = datetime(2026, 11, 19, 16, tzinfo=UTC)
+        CheckResultFactory(monitor=monitor, checked_at=since, outcome=Outcome.TIMEOUT,
+                           response_ms=None)
+        CheckResultFactory(monitor=monitor, checked_at=since - timedelta(microseconds=1),
+                           outcome=Outcome.TIMEOUT, response_ms=None)
         CheckResultFactory(monitor=monitor, checked_at=now, outcome=Outcome.TIMEOUT,
                            response_ms=None)
 
         chart = response_chart(monitor, now=now)
 
-        step = chart.WIDTH / 96
-        assert [x for x, _ in chart.failures] == [0.0, round(64 * step, 1), round(95 * step, 1)]
+        step = chart.WIDTH / 24
+        assert chart.since == since
+        assert [x for x, _ in chart.failures] == [0.0, round(15 * step, 1), round(23 * step, 1)]
+
+    def test_rolled_up_hours_and_days_draw_the_same_chart_as_raw_results(self):
+        monitor = MonitorFactory()
+        for hour in reversed(range(0, 40 * 24, 5)):  # oldest first, as workers store them
+            CheckResultFactory(monitor=monitor, checked_at=NOW - timedelta(hours=hour, minutes=7),
+                               response_ms=100 + hour % 11,
+                               outcome=Outcome.OK if hour % 13 else Outcome.TIMEOUT)
+        before = {key: response_chart(monitor, range_key=key, now=NOW) for key in CHART_RANGES}
+
+        rollups.roll_up(now=NOW)
+
+        assert rollups.rolled().days == datetime(2026, 11, 20, tzinfo=UTC)
+        for key in CHART_RANGES:
+            assert response_chart(monitor, range_key=key, now=NOW) == before[key], key
 
     @pytest.mark.parametrize("key, days_back, shown", [
         ("24h", 2, False), ("7d", 2, True), ("7d", 8, False), ("30d", 8, True),
-        ("30d", 31, False),
+        ("30d", 31, False), ("90d", 31, True), ("90d", 91, False), ("365d", 200, True),
+        ("365d", 366, False),
     ])
     def test_each_range_shows_the_checks_within_it(self, key, days_back, shown):
         monitor = MonitorFactory()
-        now = timezone.now()
+        now = NOW
         CheckResultFactory(monitor=monitor, checked_at=now - timedelta(days=days_back),
                            response_ms=120)
 
@@ -121,12 +146,12 @@ class TestChart:
         assert chart.is_empty is not shown
 
     def test_the_buckets_widen_with_the_range(self):
-        assert [CHART_RANGES[key].bucket_seconds for key in ("24h", "7d", "30d")] == [
-            15 * 60, 3600, 4 * 3600]
+        assert [chart_range.bucket_seconds for chart_range in CHART_RANGES.values()] == [
+            3600, 3600, 4 * 3600, 86400, 86400]
 
     def test_thirty_days_of_checks_are_at_most_one_row_per_bucket(self):
         monitor = MonitorFactory()
-        now = timezone.now()
+        now = NOW
         for hour in range(0, 30 * 24, 3):
             CheckResultFactory(monitor=monitor, checked_at=now - timedelta(hours=hour),
                                response_ms=100 + hour % 7)

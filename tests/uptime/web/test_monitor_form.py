@@ -19,7 +19,8 @@ def valid_data(**overrides) -> dict:
         "timeout_seconds": 5,
         "interval_seconds": 60,
         "failure_threshold": 3,
-        "region": "",
+        "regions": "",
+        "quorum": "",
         **overrides,
     }
 
@@ -54,6 +55,9 @@ def test_creating_a_monitor_schedules_it_for_its_owner(client, alice):
     ({"request_headers": "X Bad: 1"}, "request_headers",
      "Header 'X Bad' is not a valid HTTP header."),
     ({"name": ""}, "name", "This field is required."),
+    ({"regions": "us, us"}, "regions", "Each region may be listed once."),
+    ({"regions": "us", "quorum": 2}, "quorum",
+     "The quorum can be at most the number of regions (1)."),
 ])
 def test_invalid_input_gets_the_models_message(client, alice, overrides, field, message):
     client.force_login(alice)
@@ -154,3 +158,17 @@ def test_staff_editing_keeps_the_monitor_with_its_owner(client, alice, bob):
 
     monitor.refresh_from_db()
     assert monitor.owner == alice
+
+
+def test_regions_are_written_separated_by_commas_and_shown_per_region(client, alice):
+    client.force_login(alice)
+
+    client.post("/monitors/new/", valid_data(regions="us, in eu", quorum=2))
+
+    monitor = Monitor.objects.get()
+    assert (monitor.regions, monitor.quorum) == (["us", "in", "eu"], 2)
+    page = client.get(f"/monitors/{monitor.pk}/").content.decode()
+    assert 'data-region="in"' in page
+    assert "An incident opens when 2 of 3 are failing." in page
+    form = client.get(f"/monitors/{monitor.pk}/edit/").content.decode()
+    assert 'value="us, in, eu"' in form

@@ -94,10 +94,12 @@ def test_the_page_says_when_a_maintenance_window_is_in_effect(client, alice, mon
 
 
 @pytest.mark.parametrize("asked, shown, heading", [
-    ("24h", "24h", "last 24 hours, average per 15 minutes"),
+    ("24h", "24h", "last 24 hours, average per hour"),
     ("7d", "7d", "last 7 days, average per hour"),
     ("30d", "30d", "last 30 days, average per 4 hours"),
-    ("1y", "24h", "last 24 hours, average per 15 minutes"),
+    ("90d", "90d", "last 90 days, average per day"),
+    ("365d", "365d", "last 365 days, average per day"),
+    ("1y", "24h", "last 24 hours, average per hour"),
 ])
 def test_the_chart_has_links_to_its_ranges_and_says_which_it_shows(
     client, alice, monitor, asked, shown, heading
@@ -109,8 +111,8 @@ def test_the_chart_has_links_to_its_ranges_and_says_which_it_shows(
 
     assert heading in html
     assert f'<a href="?range={shown}#response-time" aria-current="page">' in html
-    for other in {"24h", "7d", "30d"} - {shown}:
+    for other in {"24h", "7d", "30d", "90d", "365d"} - {shown}:
         assert f'<a href="?range={other}#response-time">' in html
     assert f'fragments/chart/?range={shown}"' in html
-    # A check 20 days ago is drawn on the 30-day chart only.
-    assert ("<polyline" in html) is (shown == "30d")
+    # A check 20 days ago is drawn on the 30-day chart and the longer ones only.
+    assert ("<polyline" in html) is (shown in ("30d", "90d", "365d"))

@@ -14,18 +14,31 @@
  *   if events came in while it ran. Every fragment is also refetched after each snapshot,
  *   i.e. after every (re)connect, for what happened while the socket was down.
  *
- * Reconnects with exponential backoff and jitter; each reconnect gets a fresh snapshot.
+ * Subscriptions (README "Live status", live-protocol.schema.json): the socket is opened with
+ * ?subscription=explicit and subscribes to the monitors the page shows (every id in a hook
+ * above, a list row, a fragment's data-live-monitor), and to a summary where the page has a
+ * list (its counts, for the list's search) or a fragment about every monitor (the incident
+ * list, which the summary's incident events keep current). Rows that come and go (a refetched
+ * list, a monitor added live) change the subscription. Events come in batches.
+ *
+ * Reconnects with exponential backoff and jitter; each reconnect subscribes afresh and gets a
+ * fresh snapshot.
  *
  * The dashboard is paginated (100 monitors a page). Rows are added live only on a list marked
  * data-live-adds-rows, i.e. one that shows every monitor; elsewhere a new monitor shows the
  * "new monitors, reload" hint instead, since it may belong on another page. The status counts
- * cover every monitor the socket reports (all pages) that the list's search (data-live-query)
- * matches, kept in latestById, and the open incidents chip every open incident.
+ * and the open incidents chip come from the server's summary of the list's search
+ * (data-live-query), over every page.
  */
 (function () {
   "use strict";
 
-  var LABELS = { up: "Up", down: "Down", pending: "Pending", paused: "Paused", unknown: "Unknown" };
+  var LABELS = {
+    up: "Up", degraded: "Degraded", down: "Down", pending: "Pending", paused: "Paused",
+    unknown: "Unknown",
+  };
+  // monitors.outcomes.UP_OUTCOMES: a degraded check counts as up (amber, not red).
+  var UP_OUTCOMES = { ok: true, degraded: true };
   var MAX_BACKOFF_MS = 30000;
   var RECENT_CHECKS = 20;
   // Checks are replayed onto heartbeat bars that a refetch swapped in: one rendered before the
@@ -37,7 +50,12 @@
   var retryTimer = null;
   var lastCheckSeen = {};
   var latestById = {};
-  var openIncidents = {};
+  var summary = null;
+  var subscribed = {};
+  var subscribedToSummary = false;
+  // What ends the answer to this socket's first subscription: then the page is connected and
+  // its fragments are refetched for what happened while it was away.
+  var awaiting = null;
   var recentChecks = [];
 
   function all(selector, scope) {
@@ -95,7 +113,22 @@
       return "Pending (" + m.consecutive_failures +
         (m.failure_threshold ? " of " + m.failure_threshold : "") + " failed)";
     }
+    if (m.status === "degraded" && m.regions && m.regions.length) {
+      var down = m.regions.filter(function (dot) { return dot.status === "down"; });
+      if (down.length) return "Degraded (" + regionsLabel(m.regions) + ")";
+    }
     return LABELS[m.status] || m.status;
+  }
+
+  // "down in in; up in us, eu": Monitor.status_label's wording, from the region dots.
+  function regionsLabel(dots) {
+    var byStatus = {};
+    dots.forEach(function (dot) { (byStatus[dot.status] = byStatus[dot.status] || []).push(dot.region); });
+    return ["down", "pending", "degraded", "up", "stale", "unknown"].filter(function (status) {
+      return byStatus[status];
+    }).map(function (status) {
+      return status + " in " + byStatus[status].join(", ");
+    }).join("; ");
   }
 
   var render = {
@@ -119,6 +152,20 @@
       el.textContent = m.last_response_ms == null ? "—" : m.last_response_ms + " ms";
     },
     consecutive_failures: function (el, m) { el.textContent = m.consecutive_failures; },
+    // A monitor checked from several regions: a dot per region (none for one without).
+    regions: function (el, m) {
+      el.textContent = "";
+      (m.regions || []).forEach(function (dot) {
+        var i = document.createElement("i");
+        i.className = "region-dot";
+        i.setAttribute("data-status", dot.status);
+        i.setAttribute("title", dot.region + ": " + dot.status);
+        var name = document.createElement("b");
+        name.textContent = dot.region;
+        i.appendChild(name);
+        el.appendChild(i);
+      });
+    },
   };
 
   function apply(m) {
@@ -175,27 +222,13 @@
     if (hint) hint.hidden = false;
   }
 
-  function matchesSearch(m) {
-    var container = list();
-    var query = container && container.getAttribute("data-live-query");
-    if (!query) return true;
-    query = query.toLowerCase();
-    return [m.name, m.url].some(function (text) {
-      return String(text || "").toLowerCase().indexOf(query) !== -1;
-    });
-  }
-
   function updateSummary() {
     var container = list();
-    if (!container) return;
-    var totals = { total: 0 };
-    Object.keys(latestById).forEach(function (id) {
-      var m = latestById[id];
-      if (!matchesSearch(m)) return;
-      totals[m.status] = (totals[m.status] || 0) + 1;
-      totals.total += 1;
+    if (!container || !summary) return;
+    var totals = { total: summary.total, open_incidents: summary.open_incidents };
+    Object.keys(summary.counts || {}).forEach(function (status) {
+      totals[status] = summary.counts[status];
     });
-    totals.open_incidents = Object.keys(openIncidents).length;
     all("[data-count]").forEach(function (el) {
       el.textContent = totals[el.getAttribute("data-count")] || 0;
     });
@@ -208,13 +241,19 @@
     if (empty) empty.hidden = totals.total > 0 || Boolean(container.querySelector("[data-monitor-row]"));
   }
 
+  // uptime.web.history.Beat.state: a bead's colour.
+  function beatState(check) {
+    if (check.outcome === "degraded") return "degraded";
+    return check.outcome === "ok" ? "up" : "down";
+  }
+
   // One bead per check, newest on the right; the bar keeps its length.
   function addBeat(id, check) {
     hooks(id, "beats").forEach(function (bar) {
       if (bar.querySelector('[data-check-id="' + check.id + '"]')) return;
       var beat = document.createElement("i");
       beat.className = "beat";
-      beat.setAttribute("data-state", check.outcome === "ok" ? "up" : "down");
+      beat.setAttribute("data-state", beatState(check));
       beat.setAttribute("data-check-id", check.id);
       beat.title = new Date(check.checked_at).toLocaleString() + ": " +
         (check.outcome === "ok" ? "OK" : check.error || check.outcome) +
@@ -244,9 +283,17 @@
     cell(row, time);
     var outcome = document.createElement("span");
     outcome.className = "outcome";
-    outcome.setAttribute("data-ok", String(check.outcome === "ok"));
+    outcome.setAttribute("data-ok", String(Boolean(UP_OUTCOMES[check.outcome])));
+    outcome.setAttribute("data-outcome", check.outcome);
     outcome.textContent = labels[check.outcome] || check.outcome;
     var result = cell(row, outcome);
+    if (check.region && body.hasAttribute("data-regional")) {
+      var region = document.createElement("span");
+      region.className = "region-tag";
+      region.textContent = check.region;
+      result.appendChild(document.createTextNode(" "));
+      result.appendChild(region);
+    }
     if (check.error) {
       var error = document.createElement("span");
       error.className = "error-text";
@@ -326,7 +373,7 @@
         if (!response.ok || response.redirected) throw new Error("fragment " + response.status);
         return response.text();
       }).then(function (html) {
-        if (document.contains(el)) swap(el, html);
+        if (document.contains(el)) { swap(el, html); syncSubscription(); }
       }).catch(function () {}).then(function () {
         state.busy = false;
         if (state.again) { state.again = false; refetch(el); }
@@ -340,49 +387,97 @@
     });
   }
 
-  function applySnapshot(monitors) {
-    var present = {};
-    latestById = {};
-    openIncidents = {};
-    monitors.forEach(function (m) {
-      present[m.id] = true;
+  // One page of a snapshot: the monitors subscribed to; "missing" (on the last page) those
+  // that are gone or not this user's to see.
+  function applySnapshot(event) {
+    (event.monitors || []).forEach(function (m) {
       latestById[m.id] = m;
-      if (m.open_incident) openIncidents[m.id] = true;
       lastCheckSeen[m.id] = m.last_checked_at ? Date.parse(m.last_checked_at) : 0;
-      addRow(m);
-      // A staff snapshot holds every monitor; only those on this page have anything to update.
       if (!onPage(m.id)) return;
       apply(m);
       showIncident(m.id, m.open_incident);
     });
-    var container = list();
-    if (container) {
-      all("[data-monitor-row]", container).forEach(function (row) {
-        if (!present[row.getAttribute("data-monitor-row")]) row.remove();
-      });
-    }
-    updateSummary();
+    (event.missing || []).forEach(function (id) {
+      delete latestById[id];
+      var row = rowOf(id);
+      if (row) row.remove();
+    });
+    if ((event.page || 1) === (event.pages || 1)) answered("snapshot");
+  }
+
+  function answered(kind) {
+    if (awaiting !== kind) return;
+    awaiting = null;
+    root.setAttribute("data-live", "connected");
     refetchFor(null);
   }
 
-  function noteIncident(event) {
-    var id = event.monitor.id;
-    if (event.type === "monitor.deleted" || event.type === "incident.resolved") {
-      delete openIncidents[id];
-    } else if (event.type === "incident.opened" || event.type === "incident.acknowledged") {
-      openIncidents[id] = true;
+  // Monitors this page shows, by id.
+  function monitorsOnPage() {
+    var ids = {};
+    [["[data-monitor-id]", "data-monitor-id"], ["[data-monitor-row]", "data-monitor-row"],
+      ["[data-live-checks]", "data-live-checks"], ["[data-live-incident]", "data-live-incident"],
+      ["[data-live-monitor]", "data-live-monitor"], ["[data-live-deleted]", "data-live-deleted"],
+    ].forEach(function (hook) {
+      all(hook[0]).forEach(function (el) {
+        var id = Number(el.getAttribute(hook[1]));
+        if (id) ids[id] = true;
+      });
+    });
+    return ids;
+  }
+
+  function wantsSummary() {
+    return Boolean(list()) || all("[data-live-fragment]").some(function (el) {
+      return !el.hasAttribute("data-live-monitor");
+    });
+  }
+
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  // Subscribe to what the page shows now and unsubscribe from what it no longer does.
+  function syncSubscription() {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    var shown = monitorsOnPage();
+    var added = Object.keys(shown).filter(function (id) { return !subscribed[id]; });
+    var removed = Object.keys(subscribed).filter(function (id) { return !shown[id]; });
+    var request = { type: "subscribe" };
+    if (added.length) request.monitors = added.map(Number);
+    if (!subscribedToSummary && wantsSummary()) {
+      var container = list();
+      request.summary = { query: (container && container.getAttribute("data-live-query")) || "" };
+      subscribedToSummary = true;
     }
+    if (awaiting === "subscription") {
+      awaiting = request.summary ? "summary" : request.monitors ? "snapshot" : null;
+      if (!awaiting) { root.setAttribute("data-live", "connected"); refetchFor(null); }
+    }
+    if (request.monitors || request.summary) send(request);
+    if (removed.length) send({ type: "unsubscribe", monitors: removed.map(Number) });
+    added.forEach(function (id) { subscribed[id] = true; });
+    removed.forEach(function (id) { delete subscribed[id]; });
   }
 
   function handle(event) {
+    if (event.type === "batch") {
+      (event.events || []).forEach(handle);
+      syncSubscription();
+      return;
+    }
     if (event.type === "snapshot") {
-      applySnapshot(event.monitors || []);
-      root.setAttribute("data-live", "connected");
+      applySnapshot(event);
+      return;
+    }
+    if (event.type === "summary") {
+      summary = event;
+      updateSummary();
+      answered("summary");
       return;
     }
     var m = event.monitor;
     if (!m) return;
-    noteIncident(event);
     refetchFor(event);
     if (event.type === "monitor.deleted") {
       delete latestById[m.id];
@@ -413,12 +508,18 @@
     root.setAttribute("data-live", attempts ? "reconnecting" : "connecting");
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     try {
-      socket = new WebSocket(scheme + location.host + "/ws/status/");
+      socket = new WebSocket(scheme + location.host + "/ws/status/?subscription=explicit");
     } catch (error) {
       socket = null;
       return retry();
     }
-    socket.onopen = function () { attempts = 0; };
+    socket.onopen = function () {
+      attempts = 0;
+      subscribed = {};
+      subscribedToSummary = false;
+      awaiting = "subscription";
+      syncSubscription();
+    };
     socket.onmessage = function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (error) { return; }
