@@ -4,8 +4,8 @@ health (check lag, queues, the outbox, beat, open incidents).
 Everything is read when scraped, by a collector registered in a registry made for that one
 request: no process-global metric objects, so any number of web processes answer the same
 without a shared directory, and a scrape always shows the database as it is. The queries are a
-fixed handful whatever the number of monitors (one for the monitors, one bulk uptime figure,
-one each for deliveries, incidents and beat), none per monitor.
+fixed handful whatever the number of monitors (one for the monitors, one for open monitoring
+gaps, one bulk uptime figure, one each for deliveries, incidents and beat), none per monitor.
 """
 
 import logging
@@ -22,7 +22,7 @@ from prometheus_client.registry import Collector
 
 from incidents.models import Incident
 from monitors import stats
-from monitors.models import Monitor, queue_for
+from monitors.models import Monitor, MonitoringGap, queue_for
 from notifications.models import Delivery
 
 logger = logging.getLogger(__name__)
@@ -50,13 +50,20 @@ class UptimeCollector(Collector):
         monitors = list(Monitor.objects.order_by("pk").values(
             "pk", "name", "kind", "status", "last_checked_at", "last_response_ms",
             "certificate_expires_at", "interval_seconds", "regions"))
-        yield from monitor_metrics(monitors, now)
+        gaps = dict(MonitoringGap.objects.filter(ended_at__isnull=True)
+                    .values_list("monitor_id", "started_at"))
+        yield from monitor_metrics(monitors, now, open_gaps=gaps)
+        # Always present, 0 included, so that an alert on `> 0` needs no absent() beside it.
+        yield GaugeMetricFamily(
+            "uptime_monitoring_gaps", "Monitors in a monitoring gap now: not checked when "
+            "they should have been (beat or workers down, a queue backed up).", value=len(gaps))
         regions = sorted({region for monitor in monitors for region in monitor["regions"]})
         yield from system_metrics(
             queues=["checks", "notifications", *(queue_for(region) for region in regions)])
 
 
-def monitor_metrics(monitors: list[dict], now: datetime) -> Iterator[Metric]:
+def monitor_metrics(monitors: list[dict], now: datetime, *,
+                    open_gaps: dict[int, datetime]) -> Iterator[Metric]:
     up = GaugeMetricFamily(
         "uptime_monitor_up", "1 unless the monitor is down (pending still counts as up, as "
         "it opens no incident); absent while paused or not checked yet.", labels=MONITOR_LABELS)
@@ -83,6 +90,10 @@ def monitor_metrics(monitors: list[dict], now: datetime) -> Iterator[Metric]:
     interval = GaugeMetricFamily(
         "uptime_monitor_interval_seconds", "The monitor's interval: seconds between checks, or "
         "between a heartbeat's expected pings.", labels=MONITOR_LABELS)
+    gap = GaugeMetricFamily(
+        "uptime_monitor_monitoring_gap_seconds", "Seconds since the monitor's open monitoring "
+        "gap began (its check was due then and has not run); absent when it has none.",
+        labels=MONITOR_LABELS)
 
     reports = stats.uptime_reports([monitor["pk"] for monitor in monitors], window=UPTIME_WINDOW)
     for monitor in monitors:
@@ -104,7 +115,9 @@ def monitor_metrics(monitors: list[dict], now: datetime) -> Iterator[Metric]:
             seconds = max(0.0, (now - monitor["last_checked_at"]).total_seconds())
             lag.add_metric(labels, seconds)
         interval.add_metric(labels, monitor["interval_seconds"])
-    yield from (up, status, response, certificate, uptime, lag, interval)
+        if monitor["pk"] in open_gaps:
+            gap.add_metric(labels, max(0.0, (now - open_gaps[monitor["pk"]]).total_seconds()))
+    yield from (up, status, response, certificate, uptime, lag, interval, gap)
 
 
 def system_metrics(*, queues: list[str]) -> Iterator[Metric]:

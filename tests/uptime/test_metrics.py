@@ -11,7 +11,7 @@ from django_celery_beat.models import PeriodicTask
 from kombu import Connection, Queue
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitors.models import Monitor
+from monitors.models import Monitor, MonitoringGap
 from monitors.outcomes import Outcome
 from notifications.models import Delivery
 from tests.factories import (
@@ -90,6 +90,9 @@ def test_each_monitor_and_the_system_are_reported(client, token, queues):
     beat_ran_at = now - timedelta(seconds=7)
     PeriodicTask.objects.update(last_run_at=None)
     PeriodicTask.objects.filter(pk=web.periodic_task_id).update(last_run_at=beat_ran_at)
+    MonitoringGap.objects.create(monitor=down, started_at=now - timedelta(seconds=90))
+    MonitoringGap.objects.create(monitor=web, started_at=now - timedelta(hours=2),
+                                 ended_at=now - timedelta(hours=1))
 
     text = scrape(client)
     values = samples(text)
@@ -113,6 +116,10 @@ def test_each_monitor_and_the_system_are_reported(client, token, queues):
     assert ("uptime_monitor_check_lag_seconds", of(paused)) not in values
     assert ("uptime_monitor_check_lag_seconds", of(regional)) not in values
     assert values[("uptime_monitor_interval_seconds", of(web))] == 60
+    assert values[("uptime_monitor_monitoring_gap_seconds", of(down))] == pytest.approx(
+        90, abs=10)
+    assert ("uptime_monitor_monitoring_gap_seconds", of(web)) not in values  # its gap ended
+    assert values[("uptime_monitoring_gaps", frozenset())] == 1
 
     assert values[("uptime_queue_messages", frozenset({"queue": "checks"}.items()))] == 2
     assert values[("uptime_queue_messages", frozenset({"queue": "checks.us"}.items()))] == 1
@@ -145,6 +152,7 @@ def test_nothing_yet_is_still_valid_output(client, token, queues):
     values = samples(scrape(client))
 
     assert values[("uptime_open_incidents", frozenset())] == 0
+    assert values[("uptime_monitoring_gaps", frozenset())] == 0
     assert ("uptime_beat_last_run_timestamp_seconds", frozenset()) not in values
 
 
