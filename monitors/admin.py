@@ -188,7 +188,7 @@ class MonitorAdmin(admin.ModelAdmin):
     )})
     filter_horizontal = ("channels",)
     inlines = [MaintenanceWindowsInline, RegionStatesInline, RecentChecksInline, IncidentsInline]
-    actions = ["pause_monitors", "resume_monitors", "check_monitors_now"]
+    actions = ["pause_monitors", "resume_monitors", "check_monitors_now", "replace_badge_keys"]
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
@@ -292,6 +292,15 @@ class MonitorAdmin(admin.ModelAdmin):
             )
             return
         self.message_user(request, f"Queued a check for {len(active)} monitor(s).")
+
+    @admin.action(description="Replace the badge links of selected monitors")
+    def replace_badge_keys(self, request, queryset):
+        monitors = list(queryset)
+        for monitor in monitors:
+            monitor.replace_badge_key()
+        self.message_user(
+            request, f"New badge links for {len(monitors)} monitor(s): the old ones no longer "
+            "work.", messages.SUCCESS)
 
 
 @admin.register(CheckResult)

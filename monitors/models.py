@@ -449,6 +449,14 @@ class Monitor(models.Model):
         """The public status badge; the others (uptime, response time) are badge_url_for()."""
         return self.badge_url_for("status")
 
+    def replace_badge_key(self) -> None:
+        """New badge links for a key that leaked: every old link answers 404 from now on.
+
+        Written alone, without save(): nothing that is checked changes, so no live event, no
+        check at once, and updated_at (which the gap detector reads) stays as it was."""
+        self.badge_key = new_badge_key()
+        Monitor.objects.filter(pk=self.pk).update(badge_key=self.badge_key)
+
     def badge_url_for(self, badge: str) -> str:
         """Where the badge named `badge` (uptime/badges.py) is served to anyone: an image for
         a README or a wiki, with badge_key as its only secret."""

@@ -94,6 +94,19 @@ class MonitorViewSet(OwnedObjectsMixin, viewsets.ModelViewSet):
         return Response(self.get_serializer(monitor).data)
 
     @extend_schema(
+        request=None, responses=MonitorSerializer,
+        summary="Replace the badge links (the old ones stop working)",
+        description="Gives the monitor a new badge key: every badge URL changes (`badge_url` "
+        "in the answer) and the old ones answer 404. For a badge link that was shared wider "
+        "than meant.",
+    )
+    @action(detail=True, methods=["post"], url_path="badge-key")
+    def badge_key(self, request, pk=None):
+        monitor = self.get_object()
+        monitor.replace_badge_key()
+        return Response(self.get_serializer(monitor).data)
+
+    @extend_schema(
         request=None,
         responses={
             202: OpenApiResponse(MessageSerializer, description="The check is queued."),

@@ -47,3 +47,31 @@ def test_another_users_monitor_and_its_badge_url_stay_hidden(as_charlie, alice):
 
     assert response.status_code == 404
     assert monitor.badge_key not in response.content.decode()
+
+
+def test_a_new_badge_key_replaces_every_old_link(as_alice, alice, client):
+    monitor = MonitorFactory(owner=alice)
+    old_key = monitor.badge_key
+    updated_at = monitor.updated_at
+
+    response = as_alice.post(f"/api/v1/monitors/{monitor.pk}/badge-key")
+
+    assert response.status_code == 200
+    monitor.refresh_from_db()
+    assert monitor.badge_key != old_key
+    assert response.json()["badge_url"].endswith(f"/badge/{monitor.badge_key}/status.svg")
+    assert client.get(f"/badge/{old_key}/status.svg").status_code == 404
+    assert client.get(f"/badge/{monitor.badge_key}/uptime-7d.svg").status_code == 200
+    # Nothing that is checked changed: the gap detector's clock is not reset.
+    assert monitor.updated_at == updated_at
+
+
+def test_only_the_owner_can_replace_the_badge_key(as_charlie, alice):
+    monitor = MonitorFactory(owner=alice)
+    old_key = monitor.badge_key
+
+    response = as_charlie.post(f"/api/v1/monitors/{monitor.pk}/badge-key")
+
+    assert response.status_code == 404
+    monitor.refresh_from_db()
+    assert monitor.badge_key == old_key

@@ -51,6 +51,21 @@ def test_pause_and_resume_actions(admin_client):
     assert not Monitor.objects.filter(is_paused=True).exists()
 
 
+def test_the_badge_links_action_replaces_the_keys_of_the_selected_monitors(admin_client):
+    chosen, other = MonitorFactory(), MonitorFactory()
+    keys = {monitor.pk: monitor.badge_key for monitor in (chosen, other)}
+
+    response = admin_client.post(
+        CHANGELIST, {"action": "replace_badge_keys", "_selected_action": [chosen.pk]},
+        follow=True)
+
+    assert "New badge links for 1 monitor(s)" in response.content.decode()
+    chosen.refresh_from_db()
+    other.refresh_from_db()
+    assert chosen.badge_key != keys[chosen.pk]
+    assert other.badge_key == keys[other.pk]
+
+
 def test_a_maintenance_window_is_added_on_the_monitor_page(admin_client):
     monitor = MonitorFactory(name="db", url="https://db.example.com/", owner__username="alice")
     page = admin_client.get(f"{CHANGELIST}{monitor.pk}/change/").content.decode()

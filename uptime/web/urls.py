@@ -35,6 +35,8 @@ urlpatterns = [
     path("monitors/<int:pk>/pause/", views.PauseMonitorView.as_view(), name="monitor-pause"),
     path("monitors/<int:pk>/resume/", views.ResumeMonitorView.as_view(), name="monitor-resume"),
     path("monitors/<int:pk>/check/", views.CheckNowView.as_view(), name="monitor-check"),
+    path("monitors/<int:pk>/badge-key/", views.NewBadgeKeyView.as_view(),
+         name="monitor-badge-key"),
     path(
         "monitors/<int:pk>/maintenance/new/",
         maintenance_views.MaintenanceWindowCreateView.as_view(),

@@ -347,6 +347,13 @@ class ResumeMonitorView(MonitorActionView):
         messages.success(self.request, f"Resumed {monitor}.")
 
 
+class NewBadgeKeyView(MonitorActionView):
+    def act(self, monitor: Monitor) -> None:
+        monitor.replace_badge_key()
+        messages.success(self.request, "New badge links: the old ones no longer work. "
+                                       "Update the places that show them.")
+
+
 class CheckNowView(MonitorActionView):
     # The API's check-now throttle, with the same history: a user gets one budget of manual
     # checks whether they press the button or call the API.

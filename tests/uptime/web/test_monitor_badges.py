@@ -44,3 +44,31 @@ def test_another_users_badges_are_not_shown(client, alice, charlie):
 
     assert response.status_code == 404
     assert monitor.badge_key not in response.content.decode()
+
+
+def test_the_page_replaces_the_badge_links(client, alice):
+    monitor = MonitorFactory(owner=alice)
+    old_key = monitor.badge_key
+    client.force_login(alice)
+
+    response = client.post(f"/monitors/{monitor.pk}/badge-key/", follow=True)
+
+    monitor.refresh_from_db()
+    assert monitor.badge_key != old_key
+    page = response.content.decode()
+    assert "the old ones no longer work" in page
+    assert f"/badge/{monitor.badge_key}/status.svg" in page
+    assert old_key not in page
+    assert client.get(f"/badge/{old_key}/status.svg").status_code == 404
+
+
+def test_another_user_cannot_replace_them(client, alice, charlie):
+    monitor = MonitorFactory(owner=alice)
+    old_key = monitor.badge_key
+    client.force_login(charlie)
+
+    response = client.post(f"/monitors/{monitor.pk}/badge-key/")
+
+    assert response.status_code == 404
+    monitor.refresh_from_db()
+    assert monitor.badge_key == old_key
