@@ -36,6 +36,7 @@ from django.db.models import (
     Max,
     Min,
     Q,
+    QuerySet,
     Sum,
     Value,
 )
@@ -411,10 +412,20 @@ def summaries(monitor_ids: Iterable[int], *, since: datetime, until: datetime,
     for the partial hours at each end and for what is not rolled up yet; three queries (four
     without `done`, what rolled() said). A window that reaches past the raw retention misses
     its first partial hour, whose results are gone, and past the hour rows' retention its first
-    partial day."""
+    partial day.
+
+    `monitor_ids` may be a queryset of ids: it then filters as a subquery, with no bound
+    parameter per monitor (SQLite refuses a statement with more than 32,766), at one more query
+    to list them."""
+    chosen = monitor_ids if isinstance(monitor_ids, QuerySet) else None
     monitor_ids = list(monitor_ids)
+    if chosen is None:
+        chosen = monitor_ids
     done = done or rolled()
-    totals = {monitor_id: Totals() for monitor_id in monitor_ids}
+    # A defaultdict: a monitor created after the subquery's ids were listed may show up.
+    totals: dict[int, Totals] = defaultdict(Totals)
+    for monitor_id in monitor_ids:
+        totals[monitor_id] = Totals()
     first_hour = floor_hour(since) + HOUR
     hours_end = min(floor_hour(until), done.hours) if done.hours else first_hour
     if hours_end <= first_hour:  # no whole hour rolled up inside the window
@@ -430,10 +441,10 @@ def summaries(monitor_ids: Iterable[int], *, since: datetime, until: datetime,
                     | Q(period=Rollup.Period.HOUR, start__gte=days_end, start__lt=hours_end))
         else:
             rows = Q(period=Rollup.Period.HOUR, start__gte=first_hour, start__lt=hours_end)
-        for row in (Rollup.objects.filter(rows, monitor_id__in=monitor_ids, region=region or "")
+        for row in (Rollup.objects.filter(rows, monitor_id__in=chosen, region=region or "")
                     .values("monitor_id", "histogram", "downtime_seconds", *SUMMARY_FIELDS)):
             totals[row["monitor_id"]].add(row)
-    checks = CheckResult.objects.filter(raw, monitor_id__in=monitor_ids)
+    checks = CheckResult.objects.filter(raw, monitor_id__in=chosen)
     if region:
         checks = checks.filter(region=region)
     for (monitor_id,), summary in raw_summaries(checks, "monitor_id").items():

@@ -148,6 +148,28 @@ def test_the_queries_do_not_grow_with_the_monitors(client, token, queues):
     assert len(many.captured_queries) == len(few.captured_queries) <= 10
 
 
+def test_no_statement_binds_a_parameter_per_monitor(client, token, queues):
+    # SQLite refuses a statement with more than 32,766 bound parameters: a scrape that passed
+    # every monitor's id would fail on a large embedded install.
+    def parameters_bound(monitors: int) -> int:
+        MonitorFactory.create_batch(monitors - Monitor.objects.count())
+        now = timezone.now()
+        for monitor in Monitor.objects.all():
+            CheckResultFactory(monitor=monitor, checked_at=now - timedelta(minutes=1))
+        bound = []
+
+        def count(execute, sql, params, many, context):
+            bound.append(len(params or ()))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            text = scrape(client)
+        assert sum(name == "uptime_monitor_uptime_ratio" for name, _ in samples(text)) == monitors
+        return max(bound)
+
+    assert parameters_bound(2) == parameters_bound(40)
+
+
 def test_nothing_yet_is_still_valid_output(client, token, queues):
     values = samples(scrape(client))
 
