@@ -197,7 +197,7 @@ class MonitorAdmin(admin.ModelAdmin):
 
     class Media:
         # Opens /ws/status/ with the admin's session and keeps the cells below current.
-        js = ("uptime/live.js",)
+        js = ("uptime/durations.js", "uptime/live.js")
         css = {"all": ("uptime/status.css",)}
 
     # The cells live.js updates: data-monitor-id and data-field are its hooks.

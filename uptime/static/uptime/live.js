@@ -87,26 +87,11 @@
     if (seconds < 86400) return Math.floor(seconds / 3600) + " h ago";
     return new Date(iso).toLocaleString();
   }
-  // incidents.models.format_duration: "2d 3h", "5m 12s", "0s".
-  function duration(seconds) {
-    seconds = Math.max(0, Math.floor(seconds));
-    var parts = [];
-    var days = Math.floor(seconds / 86400), hours = Math.floor(seconds % 86400 / 3600);
-    var minutes = Math.floor(seconds % 3600 / 60), rest = seconds % 60;
-    if (days) parts.push(days + "d");
-    if (hours) parts.push(hours + "h");
-    if (minutes) parts.push(minutes + "m");
-    if (rest || !parts.length) parts.push(rest + "s");
-    return parts.join(" ");
-  }
   function refreshTimes() {
     all("time[data-relative]").forEach(function (el) {
       el.textContent = ago(el.getAttribute("datetime"));
     });
-    all("[data-duration-since]").forEach(function (el) {
-      var since = Date.parse(el.getAttribute("data-duration-since"));
-      if (!isNaN(since)) el.textContent = duration((Date.now() - since) / 1000);
-    });
+    window.uptimeDurations.refresh();
   }
   function statusLabel(m) {
     if (m.status === "pending" && m.consecutive_failures != null) {

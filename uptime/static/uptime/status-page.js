@@ -21,24 +21,6 @@
   var fetching = false;
   var again = false;
 
-  // incidents.models.format_duration: "2d 3h", "5m 12s", "0s".
-  function duration(seconds) {
-    seconds = Math.max(0, Math.floor(seconds));
-    var parts = [];
-    var days = Math.floor(seconds / 86400), hours = Math.floor(seconds % 86400 / 3600);
-    var minutes = Math.floor(seconds % 3600 / 60), rest = seconds % 60;
-    if (days) parts.push(days + "d");
-    if (hours) parts.push(hours + "h");
-    if (minutes) parts.push(minutes + "m");
-    if (rest || !parts.length) parts.push(rest + "s");
-    return parts.join(" ");
-  }
-  function refreshDurations() {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-duration-since]"), function (el) {
-      var since = Date.parse(el.getAttribute("data-duration-since"));
-      if (!isNaN(since)) el.textContent = duration((Date.now() - since) / 1000);
-    });
-  }
   function overallLabel() {
     var label = body.querySelector("[data-overall-label]");
     return label ? label.textContent : "";
@@ -53,7 +35,7 @@
     }).then(function (html) {
       var before = overallLabel();
       body.innerHTML = html;
-      refreshDurations();
+      window.uptimeDurations.refresh();
       // Screen readers hear the banner when it changes, not the whole page swapping.
       if (announcer && overallLabel() !== before) announcer.textContent = overallLabel();
     }).catch(function () {}).then(function () {
@@ -90,8 +72,8 @@
   }
 
   if (!body) return;
-  refreshDurations();
-  setInterval(refreshDurations, 10000);
+  window.uptimeDurations.refresh();
+  setInterval(window.uptimeDurations.refresh, 10000);
   setInterval(refetch, REFETCH_EVERY_MS);
   connect();
 })();
