@@ -91,20 +91,10 @@ class Summary:
     downtime_seconds: float = 0.0
 
     def __add__(self, other: "Summary") -> "Summary":
-        histogram = dict(self.histogram)
-        for bucket, count in other.histogram.items():
-            histogram[bucket] = histogram.get(bucket, 0) + count
-        return Summary(
-            checks=self.checks + other.checks,
-            up_checks=self.up_checks + other.up_checks,
-            degraded_checks=self.degraded_checks + other.degraded_checks,
-            timed_checks=self.timed_checks + other.timed_checks,
-            response_ms_sum=self.response_ms_sum + other.response_ms_sum,
-            response_ms_min=_either(min, self.response_ms_min, other.response_ms_min),
-            response_ms_max=_either(max, self.response_ms_max, other.response_ms_max),
-            histogram=histogram,
-            downtime_seconds=self.downtime_seconds + other.downtime_seconds,
-        )
+        total = Totals()
+        total.add(self.__dict__)
+        total.add(other.__dict__)
+        return total.summary()
 
     @classmethod
     def of(cls, rollup: Rollup | dict) -> "Summary":
@@ -163,10 +153,7 @@ class Totals:
             counts[index] += row[name]
         self.low = _either(min, self.low, row["response_ms_min"])
         self.high = _either(max, self.high, row["response_ms_max"])
-        histogram = self.histogram
-        for bucket, count in row["histogram"].items():
-            bucket = int(bucket)
-            histogram[bucket] = histogram.get(bucket, 0) + count
+        merge_histogram(self.histogram, row["histogram"])
         self.downtime += row.get("downtime_seconds", 0.0)
 
     def summary(self) -> "Summary":
@@ -177,6 +164,13 @@ class Totals:
 SUMMARY_FIELDS = ("checks", "up_checks", "degraded_checks", "timed_checks", "response_ms_sum",
                   "response_ms_min", "response_ms_max")
 EMPTY = Summary()
+
+
+def merge_histogram(into: dict[int, int], histogram: dict) -> None:
+    """Add `histogram`'s counts to `into`; keys may be strings (as JSON stores them)."""
+    for bucket, count in histogram.items():
+        bucket = int(bucket)
+        into[bucket] = into.get(bucket, 0) + count
 
 
 def _either(pick, a, b):
@@ -312,9 +306,7 @@ def roll_up_day(day: datetime) -> int:
     histograms: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
     for monitor_id, region, histogram in hours.values_list(
             "monitor_id", "region", "histogram").iterator(chunk_size=5000):
-        merged = histograms[monitor_id, region]
-        for bucket, count in histogram.items():
-            merged[int(bucket)] = merged.get(int(bucket), 0) + count
+        merge_histogram(histograms[monitor_id, region], histogram)
     totals = hours.values("monitor_id", "region").annotate(
         **{name: Sum(name) for name in SUMMARY_FIELDS[:5]},
         response_ms_min=Min("response_ms_min"), response_ms_max=Max("response_ms_max"),
